@@ -304,17 +304,19 @@ fn assign_ids(packages: &mut [Package]) {
     }
 }
 
-/// Replaces dependency names with package ids. A name resolves to a package
-/// of the same kind, preferring one read from the same file; names that
-/// match nothing (virtual packages, shared-library provides) are dropped.
+/// Replaces dependency references with package ids. A reference is
+/// `name@version` or a bare `name`; it resolves to a package of the same
+/// kind, preferring one read from the same file. References that match
+/// nothing (virtual packages, shared-library provides) are dropped.
 fn resolve_dependencies(packages: &mut [Package]) {
-    let mut by_name: HashMap<(PackageKind, &str), Vec<(&str, &str)>> = HashMap::new();
+    type Candidates<'a> = Vec<(&'a str, &'a str, &'a str)>;
+    let mut by_name: HashMap<(PackageKind, &str), Candidates<'_>> = HashMap::new();
     for package in packages.iter() {
         let location = package.locations.first().map_or("", String::as_str);
         by_name
             .entry((package.kind, package.name.as_str()))
             .or_default()
-            .push((location, package.id.as_str()));
+            .push((location, package.version.as_str(), package.id.as_str()));
     }
     let resolved: Vec<Vec<String>> = packages
         .iter()
@@ -323,13 +325,23 @@ fn resolve_dependencies(packages: &mut [Package]) {
             let mut ids: Vec<String> = package
                 .depends_on
                 .iter()
-                .filter_map(|name| {
-                    let candidates = by_name.get(&(package.kind, name.as_str()))?;
+                .filter_map(|reference| {
+                    let (name, version) = match reference.rsplit_once('@') {
+                        Some((name, version)) if !name.is_empty() => (name, Some(version)),
+                        _ => (reference.as_str(), None),
+                    };
+                    let candidates = by_name
+                        .get(&(package.kind, name))
+                        .or_else(|| by_name.get(&(package.kind, reference.as_str())))?;
+                    let same_version = |c: &&(&str, &str, &str)| version.is_none_or(|v| c.1 == v);
                     let chosen = candidates
                         .iter()
-                        .find(|(l, _)| *l == location)
+                        .filter(same_version)
+                        .find(|c| c.0 == location)
+                        .or_else(|| candidates.iter().find(same_version))
+                        .or_else(|| candidates.iter().find(|c| c.0 == location))
                         .or_else(|| candidates.first())?;
-                    Some(chosen.1.to_owned())
+                    Some(chosen.2.to_owned())
                 })
                 .filter(|id| *id != package.id)
                 .collect();

@@ -105,8 +105,8 @@ pub struct Package {
     /// Files the package installs, for OS packages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
-    /// Packages this one depends on: names as analyzers return them, ids
-    /// once the inventory is assembled.
+    /// Packages this one depends on. Analyzers return `name@version` or a
+    /// bare `name`; the assembled inventory holds package ids.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     /// Whether the manifest marks it as a direct dependency.
