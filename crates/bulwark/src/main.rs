@@ -2,7 +2,7 @@
 
 mod sbom;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,7 +13,11 @@ const EXIT_OK: u8 = 0;
 const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "bulwark", version, about = "Container security: inventory, scanning and policy in one tool.")]
+#[command(
+    name = "bulwark",
+    version,
+    about = "Container security: inventory, scanning and policy in one tool."
+)]
 struct Cli {
     /// Log more detail to stderr (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -46,6 +50,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .init();

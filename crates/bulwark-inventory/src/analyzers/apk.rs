@@ -22,41 +22,41 @@ impl Analyzer for ApkAnalyzer {
     fn analyze(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, String> {
         let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
         let mut facts = Vec::new();
-        // The database is a list of stanzas of single-letter keys. File
-        // entries (`R:`) belong to the directory named by the last `F:`.
+        // The database is a list of stanzas of single-letter keys in any
+        // order. File entries (`R:`) belong to the directory named by the
+        // last `F:` line before them.
         let mut current: Option<Package> = None;
         let mut dir = String::new();
-        let mut line_number = 0;
-        for line in text.lines().chain(std::iter::once("")) {
-            line_number += 1;
+        let mut stanza_start = 1;
+        for (index, line) in text.lines().chain(std::iter::once("")).enumerate() {
+            let line_number = index + 1;
             if line.is_empty() {
                 if let Some(package) = current.take() {
+                    if package.name.is_empty() {
+                        return Err(format!(
+                            "the package record at line {stanza_start} has no name (P:)"
+                        ));
+                    }
                     if package.version.is_empty() {
                         return Err(format!(
-                            "package {} has no version (V:) before line {line_number}",
+                            "package {} at line {stanza_start} has no version (V:)",
                             package.name
                         ));
                     }
                     facts.push(Fact::Package(package));
                 }
                 dir.clear();
+                stanza_start = line_number + 1;
                 continue;
             }
             let Some((key, value)) = line.split_once(':') else {
-                return Err(format!("line {line_number}: expected KEY:VALUE, found {line:?}"));
+                return Err(format!(
+                    "line {line_number}: expected KEY:VALUE, found {line:?}"
+                ));
             };
-            if key == "P" {
-                if let Some(package) = current.take() {
-                    facts.push(Fact::Package(package));
-                }
-                current = Some(Package::new(PackageKind::Apk, value, ""));
-                continue;
-            }
-            let Some(package) = current.as_mut() else {
-                // Fields before the first P: cannot belong to a package.
-                return Err(format!("line {line_number}: {key}: field before any P: line"));
-            };
+            let package = current.get_or_insert_with(|| Package::new(PackageKind::Apk, "", ""));
             match key {
+                "P" => package.name = value.to_owned(),
                 "V" => package.version = value.to_owned(),
                 "A" => package.arch = Some(value.to_owned()),
                 "o" => package.source_name = Some(value.to_owned()),
@@ -66,7 +66,11 @@ impl Analyzer for ApkAnalyzer {
                     package.depends_on = value
                         .split_whitespace()
                         .filter(|d| !d.starts_with('!'))
-                        .map(str::to_owned)
+                        .map(|d| {
+                            // Strip version constraints such as `musl>=1.2`.
+                            let end = d.find(['<', '>', '=', '~']).unwrap_or(d.len());
+                            d[..end].to_owned()
+                        })
                         .collect();
                 }
                 "F" => dir = value.to_owned(),
