@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Test entry point (the README's test command): installs system packages,
+# builds the test images, runs the test suite. Run from a clean clone, as
+# root, on Debian 12.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+export BULWARK_CORPUS_IMAGES=${BULWARK_CORPUS_IMAGES:-/tmp/corpus-images}
+
+log() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
+
+# System packages the tests use: a real OCI registry and skopeo to push
+# into it, htpasswd for its basic auth, openssl for its token auth
+# certificates, dpkg-query as an independent oracle, python3-venv for the
+# schema validators.
+PACKAGES=(docker-registry skopeo apache2-utils openssl dpkg python3-venv debootstrap)
+need=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+# The Debian package starts a registry on 127.0.0.1:5000; tests start their
+# own on free ports, so stop the packaged one to keep the machine quiet.
+systemctl stop docker-registry 2>/dev/null || true
+
+# Python validators for SBOM schemas (CycloneDX, SPDX), in a private venv.
+VENV=${BULWARK_PY_VENV:-/tmp/bulwark-ci-venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  log "python venv for schema validation"
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q -r "$ROOT/tests/python-requirements.txt"
+export BULWARK_PYTHON="$VENV/bin/python"
+
+# Test images rebuilt from the registries (about 3 minutes), once per machine.
+if [ ! -f "$BULWARK_CORPUS_IMAGES/oci/layers/index.json" ]; then
+  log "building test images into $BULWARK_CORPUS_IMAGES"
+  IMAGES="debian-bookworm-minbase py-app node-app layers" OUT="$BULWARK_CORPUS_IMAGES" \
+    "$CORPUS/images/build.sh"
+fi
+
+log "cargo fmt and clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "tests"
+cargo test --workspace --locked --no-fail-fast
+log "done"
