@@ -9,8 +9,9 @@
 //!
 //! The lexer follows apk-tools 2.x (`src/version.c` as of v2.14), which every Alpine release
 //! from 3.0 to 3.22 ships:
-//! - a number after a `.` that starts with `0` compares as a string: `1.05 < 1.5` and
-//!   `1.005 < 1.05`; only the first number is always read as an integer (`006 > 1.0.0`),
+//! - a number after a `.` that starts with `0` ranks below one without leading zeros, and
+//!   more zeros rank lower: `1.005 < 1.05 < 1.5`. The first number is always an integer
+//!   (`006 > 1.0.0`),
 //! - digits may follow the letter (`6.6.2p1 < 6.6.2p2`), as real Alpine packages use them,
 //! - a missing number after `.`, `-r`, or at the start counts as 0 (`1-r` equals `1-r0`),
 //! - suffix names are matched by prefix, and an unknown suffix sorts as a pre-release.

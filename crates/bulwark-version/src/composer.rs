@@ -9,10 +9,10 @@
 //! When one version has parts left over, a number there makes it newer, and otherwise its
 //! next word is compared with `#` in the same way.
 //!
-//! Two details follow PHP's documentation rather than its C code: `#` stays a part of its
-//! own, where the C code turns it into a separator and so can never see the `#` form it
-//! lists (`1.2.3.#` equals `1.2.3.1` and `1.2.3`), and numbers compare exactly at any size,
-//! where the C code saturates at the largest `long`. Other characters that are not ASCII
+//! Two details follow PHP's documentation rather than its C code. First, `#` stays a part
+//! of its own (`1.2.3.#` equals `1.2.3.1` and `1.2.3`); the C code turns it into a
+//! separator, so the `#` form it lists can never match. Second, numbers compare exactly at
+//! any size, where the C code saturates at the largest `long`. Other characters that are not ASCII
 //! letters or digits separate parts, as in the C code.
 
 use std::cmp::Ordering;

@@ -2,7 +2,7 @@
 //!
 //! A package version is at least two non-negative integers separated by `.` or `-`
 //! (`1.0-3` reads as `1, 0, 3`). Versions compare component by component as integers of
-//! any size; when one is a prefix of the other, the shorter one is older, so `0.1.0` sorts
+//! any size. When one is a prefix of the other, the shorter one is older, so `0.1.0` sorts
 //! before `0.1.0.0`.
 
 use std::cmp::Ordering;

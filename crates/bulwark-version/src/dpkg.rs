@@ -1,10 +1,10 @@
 //! Debian package versions, ordered as `dpkg --compare-versions` orders them.
 //!
 //! A version is `[epoch:]upstream_version[-debian_revision]` (deb-version(7)). The epoch is
-//! a decimal number; the revision is everything after the last hyphen. Upstream version and
-//! revision are compared with dpkg's `verrevcmp`: alternating non-digit and digit runs,
-//! where non-digit runs compare character by character with `~` before the end of the
-//! string, the end before letters and letters before every other character, and digit runs
+//! a decimal number, and the revision is everything after the last hyphen. Upstream version
+//! and revision are compared with dpkg's `verrevcmp`, which walks alternating non-digit and
+//! digit runs. Non-digit runs compare character by character, with `~` before the end of
+//! the string, the end before letters, and letters before every other character. Digit runs
 //! compare numerically with no size limit.
 
 use std::cmp::Ordering;

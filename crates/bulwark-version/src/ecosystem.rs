@@ -115,12 +115,12 @@ const NAMES: [(Ecosystem, &str); 32] = [
 ];
 
 impl Ecosystem {
-    /// All supported ecosystems.
+    /// Returns every supported ecosystem.
     pub fn all() -> impl Iterator<Item = Self> {
         NAMES.iter().map(|(ecosystem, _)| *ecosystem)
     }
 
-    /// The ecosystem's name as OSV spells it, without a release.
+    /// Returns the ecosystem's name as OSV spells it, without a release.
     pub fn osv_name(self) -> &'static str {
         NAMES
             .iter()
@@ -136,7 +136,7 @@ impl Ecosystem {
             .map(|(ecosystem, _)| *ecosystem)
     }
 
-    /// The version scheme that orders this ecosystem's versions.
+    /// Returns the version scheme that orders this ecosystem's versions.
     pub fn scheme(self) -> Scheme {
         Scheme::for_ecosystem(&self)
     }
@@ -156,7 +156,7 @@ pub struct UnknownEcosystem {
 }
 
 impl UnknownEcosystem {
-    /// The ecosystem name that was not recognized, without its release suffix.
+    /// Returns the unrecognized ecosystem name, without its release suffix.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -189,12 +189,12 @@ impl OsvEcosystem {
         Self { ecosystem, release }
     }
 
-    /// The ecosystem.
+    /// Returns the ecosystem.
     pub fn ecosystem(&self) -> Ecosystem {
         self.ecosystem
     }
 
-    /// The release after the first `:`, if the string had a non-empty one.
+    /// Returns the release after the first `:`, if the string had a non-empty one.
     pub fn release(&self) -> Option<&str> {
         self.release.as_deref()
     }

@@ -30,17 +30,17 @@ impl VersionError {
         }
     }
 
-    /// Scheme whose rules the version breaks.
+    /// Returns the scheme whose rules the version breaks.
     pub fn scheme(&self) -> Scheme {
         self.scheme
     }
 
-    /// The offending version, truncated to 120 characters.
+    /// Returns the offending version, truncated to 120 characters.
     pub fn version(&self) -> &str {
         &self.version
     }
 
-    /// What is wrong with the version, in words.
+    /// Returns what is wrong with the version, in words.
     pub fn reason(&self) -> &str {
         &self.reason
     }

@@ -1,7 +1,7 @@
 //! Go module versions, ordered as `golang.org/x/mod/semver` orders them.
 //!
-//! A Go version is SemVer with a leading `v`; `v1` and `v1.2` are shorthands for `v1.0.0` and
-//! `v1.2.0`, and a shorthand takes no pre-release or build suffix. OSV writes Go versions
+//! A Go version is SemVer with a leading `v`. `v1` and `v1.2` are shorthands for `v1.0.0`
+//! and `v1.2.0`, and a shorthand takes no pre-release or build suffix. OSV writes Go versions
 //! without the `v`, so the `v` is optional here.
 //!
 //! Pseudo-versions such as `v0.0.0-20191109021931-daa7c04131f5` are pre-releases, so plain
@@ -101,4 +101,64 @@ impl Eq for GoVersion {}
 /// Returns [`VersionError`] if either string is not a Go module version.
 pub fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(GoVersion::parse(a)?.cmp(&GoVersion::parse(b)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_versions_recognized() {
+        // The three pseudo-version forms from the Go modules reference.
+        for (version, timestamp, revision) in [
+            (
+                "v0.0.0-20191109021931-daa7c04131f5",
+                "20191109021931",
+                "daa7c04131f5",
+            ),
+            (
+                "v1.2.3-pre.0.20191109021931-daa7c04131f5",
+                "20191109021931",
+                "daa7c04131f5",
+            ),
+            (
+                "v1.2.4-0.20191109021931-daa7c04131f5",
+                "20191109021931",
+                "daa7c04131f5",
+            ),
+        ] {
+            let parsed = GoVersion::parse(version).unwrap_or_else(|error| panic!("{error}"));
+            assert_eq!(
+                parsed.pseudo_version(),
+                Some((timestamp, revision)),
+                "{version}"
+            );
+        }
+        let release = GoVersion::parse("v1.2.4-rc.1").unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(release.pseudo_version(), None);
+    }
+
+    #[test]
+    fn pseudo_version_below_its_release() {
+        let pseudo = GoVersion::parse("v1.2.4-0.20191109021931-daa7c04131f5");
+        let release = GoVersion::parse("v1.2.4");
+        assert!(
+            pseudo.unwrap_or_else(|e| panic!("{e}")) < release.unwrap_or_else(|e| panic!("{e}"))
+        );
+    }
+
+    #[test]
+    fn incompatible_suffix_ignored_in_order() {
+        let plus = GoVersion::parse("v2.0.0+incompatible").unwrap_or_else(|e| panic!("{e}"));
+        let bare = GoVersion::parse("v2.0.0").unwrap_or_else(|e| panic!("{e}"));
+        assert!(plus.is_incompatible());
+        assert_eq!(plus.cmp(&bare), Ordering::Equal);
+    }
+
+    #[test]
+    fn shorthand_with_suffix_rejected() {
+        assert!(GoVersion::parse("v1.2").is_ok());
+        assert!(GoVersion::parse("v1.2-pre").is_err());
+        assert!(GoVersion::parse("v1.02.0").is_err());
+    }
 }

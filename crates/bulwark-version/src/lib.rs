@@ -42,10 +42,10 @@ pub use ecosystem::{Ecosystem, OsvEcosystem, UnknownEcosystem};
 pub use error::VersionError;
 pub use name::normalize_name;
 
-/// Longest version string any scheme accepts, in bytes.
+/// Maximum length of a version string under any scheme, in bytes.
 ///
-/// Real versions are far shorter; the bound keeps nesting (Maven) and token lists small
-/// for hostile input.
+/// Real versions are far shorter. The bound keeps Maven's list nesting, and so its
+/// recursion depth, and every token list small for hostile input.
 pub const MAX_VERSION_LEN: usize = 1024;
 
 /// Rejects a version longer than [`MAX_VERSION_LEN`].

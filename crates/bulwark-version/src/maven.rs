@@ -2,7 +2,7 @@
 //!
 //! The lowercased version is split into items at `.`, at `-`, and where digits meet
 //! letters; an empty item is 0. A `-`, or a switch between digits and letters, opens a
-//! nested list that holds the rest of the version, so `1-1.foo-bar1baz-.1` reads as
+//! nested list that contains the rest of the version, so `1-1.foo-bar1baz-.1` reads as
 //! `[1, [1, foo, [bar, [1, [baz, [0, 1]]]]]]`. Each list then drops its trailing null items
 //! (`0`, the empty qualifier and its aliases `ga`, `final` and `release`, and empty lists),
 //! looking past nested lists, so `1.0-1` equals `1-1`. A list left holding only a nested

@@ -2,9 +2,9 @@
 //!
 //! A version is `Major[.Minor[.Patch[.Revision]]][-Release][+Metadata]`. Missing numbers are
 //! 0, so `1.0` equals `1.0.0.0`, and numbers may have leading zeros (`1.0.01` equals
-//! `1.0.1`). Release labels are compared left to right: numeric labels as numbers and
-//! below alphanumeric labels, which compare case-insensitively; a version without release
-//! labels sorts above one with them. Metadata is ignored.
+//! `1.0.1`). Release labels are compared left to right. Numeric labels compare as numbers
+//! and sort below alphanumeric labels, which compare case-insensitively. A version without
+//! release labels sorts above one with them. Metadata is ignored.
 //!
 //! NuGet stores each number in a 32-bit integer; numbers of any size are compared exactly
 //! here.

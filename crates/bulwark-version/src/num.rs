@@ -32,8 +32,8 @@ pub(crate) fn split_digits(s: &str) -> (&str, &str) {
 
 /// Splits `s` into its leading run of bytes matching `pred` and the rest.
 ///
-/// `pred` must give one answer for every non-ASCII byte, so that the split falls on a
-/// character boundary.
+/// `pred` must return the same value for every non-ASCII byte, so that the split falls on
+/// a character boundary.
 pub(crate) fn split_while(s: &str, pred: impl Fn(u8) -> bool) -> (&str, &str) {
     let end = s.bytes().position(|b| !pred(b)).unwrap_or(s.len());
     s.split_at(end)

@@ -1,10 +1,12 @@
 //! Python package versions (PyPI), ordered by PEP 440.
 //!
-//! Parsing follows PEP 440's normalization rules: surrounding whitespace and a leading `v`
-//! are ignored, letters are case-insensitive, `-`, `_` and `.` between segments are
-//! optional and interchangeable, `alpha`/`beta`/`c`/`pre`/`preview` spell `a`/`b`/`rc`,
-//! `rev` and `r` spell `post`, `1.0-1` is the post-release `1.0.post1`, a missing pre-,
-//! post- or dev-release number is 0, and the local version's separators become `.`.
+//! Parsing follows PEP 440's normalization rules:
+//! - surrounding whitespace and a leading `v` are ignored, and letters are case-insensitive,
+//! - `-`, `_` and `.` between segments are optional and interchangeable,
+//! - `alpha`, `beta`, `c`, `pre` and `preview` spell `a`, `b` and `rc`; `rev` and `r` spell
+//!   `post`, and `1.0-1` is the post-release `1.0.post1`,
+//! - a missing pre-, post- or dev-release number is 0,
+//! - the local version's separators become `.`.
 //!
 //! Ordering follows PEP 440's sort rules: epoch, then release (trailing zeros ignored), then
 //! `devN` < `aN` < `bN` < `rcN` < release < `postN`, with a dev release of any of those

@@ -175,7 +175,7 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
                 }
                 let (a_run, b_run) = (&a[..a_len], &b[..b_len]);
                 let order = if numeric {
-                    // Both runs are ASCII digits, so the conversion cannot fail.
+                    // Both runs contain only ASCII digits, which are valid UTF-8.
                     cmp_digits(
                         std::str::from_utf8(a_run).unwrap_or_default(),
                         std::str::from_utf8(b_run).unwrap_or_default(),

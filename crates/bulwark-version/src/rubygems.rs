@@ -4,8 +4,8 @@
 //! followed by `-` and more parts; `-` stands for `.pre.`. The version splits into segments:
 //! runs of digits (integers of any size) and runs of letters, so `1.0.a10` and `1.0.a.10`
 //! both have the segments `1, 0, a, 10`. Trailing zero segments are dropped from the
-//! leading numeric part and from the rest, then segments compare left to right, with a
-//! missing segment read as 0: integers compare as numbers, strings bytewise, and any string
+//! leading numeric part and from the rest. Then segments compare left to right, and a
+//! missing segment counts as 0. Integers compare as numbers and strings bytewise. Any string
 //! sorts below any integer, which makes `1.0.b1` a pre-release of `1.0`.
 
 use std::cmp::Ordering;

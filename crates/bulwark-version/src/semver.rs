@@ -32,7 +32,7 @@ pub(crate) struct Parts {
     pub(crate) has_build: bool,
 }
 
-/// How strictly [`parse_parts`] reads a version.
+/// Strictness settings for [`parse_parts`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rules {
     pub(crate) scheme: Scheme,

@@ -38,7 +38,7 @@ fn recorded_ecosystems_round_trip() {
             Some((name, release)) => (name, Some(release)),
             None => (text.as_str(), None),
         };
-        // OSV's GIT ecosystem holds commits, not versions, so no scheme covers it.
+        // OSV's GIT ecosystem lists commits, not versions, so no scheme covers it.
         if name == "GIT" {
             assert!(text.parse::<OsvEcosystem>().is_err(), "{text} was accepted");
             continue;
