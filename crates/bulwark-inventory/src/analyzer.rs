@@ -25,6 +25,9 @@ pub enum Fact {
         package: String,
         licenses: Vec<String>,
     },
+    /// A record that was skipped because it is malformed, while the rest
+    /// of the file was read. Reported as a warning.
+    Skipped { reason: String },
 }
 
 /// A file that an analyzer wanted but could not parse.

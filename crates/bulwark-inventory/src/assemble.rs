@@ -58,19 +58,25 @@ impl Inventory {
 
 /// Builds the inventory from the merged layers. `layer_ids` holds the diff
 /// id of each layer, or is empty for directories.
-pub fn assemble(view: FinalView<FileFacts>, source: SourceInfo, layer_ids: &[Option<String>]) -> Inventory {
+pub fn assemble(
+    view: FinalView<FileFacts>,
+    source: SourceInfo,
+    layer_ids: &[Option<String>],
+) -> Inventory {
     let mut errors: Vec<String> = view
         .layer_errors
         .iter()
         .map(|(_, e)| e.to_string())
         .collect();
-    let warnings: Vec<String> = view
+    let mut warnings: Vec<String> = view
         .warnings
         .iter()
-        .map(|(layer, w)| match layer_ids.get(*layer).cloned().flatten() {
-            Some(id) => format!("layer {id}: {w}"),
-            None => w.clone(),
-        })
+        .map(
+            |(layer, w)| match layer_ids.get(*layer).cloned().flatten() {
+                Some(id) => format!("layer {id}: {w}"),
+                None => w.clone(),
+            },
+        )
         .collect();
 
     // OS release files, looked up through symlinks (etc/os-release is
@@ -95,7 +101,7 @@ pub fn assemble(view: FinalView<FileFacts>, source: SourceInfo, layer_ids: &[Opt
     let mut owned: HashMap<(PackageKind, String), Vec<String>> = HashMap::new();
     let mut licenses: HashMap<(PackageKind, String), Vec<String>> = HashMap::new();
     let mut file_errors: Vec<AnalyzeError> = Vec::new();
-    for history in view.outputs.values() {
+    for (path, history) in &view.outputs {
         let Some((_, latest)) = history.last() else {
             continue;
         };
@@ -134,11 +140,15 @@ pub fn assemble(view: FinalView<FileFacts>, source: SourceInfo, layer_ids: &[Opt
                 } => {
                     licenses.insert((*kind, package.clone()), found.clone());
                 }
+                Fact::Skipped { reason } => {
+                    warnings.push(format!("{path}: {reason}"));
+                }
                 Fact::Os(_) => {}
             }
         }
     }
     errors.extend(file_errors.iter().map(ToString::to_string));
+    crate::analyzers::link_across_files(&mut packages);
 
     for package in &mut packages {
         let key = (package.kind, package.name.clone());
@@ -177,19 +187,33 @@ pub fn assemble(view: FinalView<FileFacts>, source: SourceInfo, layer_ids: &[Opt
     let mut keep = os_owned_locations.iter().map(|dropped| !dropped);
     packages.retain(|_| keep.next().unwrap_or(true));
     if before != packages.len() {
-        tracing::debug!(dropped = before - packages.len(), "dropped language packages owned by OS packages");
+        tracing::debug!(
+            dropped = before - packages.len(),
+            "dropped language packages owned by OS packages"
+        );
     }
 
+    merge_declared_into_installed(&mut packages);
+
     packages.sort_by(|a, b| {
-        (a.kind.is_os(), a.kind, &a.name, &a.version, &a.release, &a.arch, &a.locations).cmp(&(
-            b.kind.is_os(),
-            b.kind,
-            &b.name,
-            &b.version,
-            &b.release,
-            &b.arch,
-            &b.locations,
-        ))
+        (
+            a.kind.is_os(),
+            a.kind,
+            &a.name,
+            &a.version,
+            &a.release,
+            &a.arch,
+            &a.locations,
+        )
+            .cmp(&(
+                b.kind.is_os(),
+                b.kind,
+                &b.name,
+                &b.version,
+                &b.release,
+                &b.arch,
+                &b.locations,
+            ))
     });
     packages.reverse_os_first();
     assign_ids(&mut packages);
@@ -197,6 +221,8 @@ pub fn assemble(view: FinalView<FileFacts>, source: SourceInfo, layer_ids: &[Opt
     let mut errors = errors;
     errors.sort();
     errors.dedup();
+    warnings.sort();
+    warnings.dedup();
     Inventory {
         source,
         os,
@@ -214,8 +240,9 @@ impl OsFirst for Vec<Package> {
     /// Moves OS packages before language packages, keeping each group's
     /// order.
     fn reverse_os_first(&mut self) {
-        let (os, other): (Vec<Package>, Vec<Package>) =
-            std::mem::take(self).into_iter().partition(|p| p.kind.is_os());
+        let (os, other): (Vec<Package>, Vec<Package>) = std::mem::take(self)
+            .into_iter()
+            .partition(|p| p.kind.is_os());
         self.extend(os);
         self.extend(other);
     }
@@ -276,7 +303,9 @@ fn os_purl(package: &Package, os: Option<&Os>) -> String {
         .qualifier("distro", distro.as_deref())
         .qualifier(
             "upstream",
-            upstream_differs.then_some(package.source_name.as_deref()).flatten(),
+            upstream_differs
+                .then_some(package.source_name.as_deref())
+                .flatten(),
         )
         .build()
 }
@@ -310,11 +339,11 @@ fn assign_ids(packages: &mut [Package]) {
 /// nothing (virtual packages, shared-library provides) are dropped.
 fn resolve_dependencies(packages: &mut [Package]) {
     type Candidates<'a> = Vec<(&'a str, &'a str, &'a str)>;
-    let mut by_name: HashMap<(PackageKind, &str), Candidates<'_>> = HashMap::new();
+    let mut by_name: HashMap<(PackageKind, String), Candidates<'_>> = HashMap::new();
     for package in packages.iter() {
         let location = package.locations.first().map_or("", String::as_str);
         by_name
-            .entry((package.kind, package.name.as_str()))
+            .entry((package.kind, name_key(package.kind, &package.name)))
             .or_default()
             .push((location, package.version.as_str(), package.id.as_str()));
     }
@@ -331,8 +360,8 @@ fn resolve_dependencies(packages: &mut [Package]) {
                         _ => (reference.as_str(), None),
                     };
                     let candidates = by_name
-                        .get(&(package.kind, name))
-                        .or_else(|| by_name.get(&(package.kind, reference.as_str())))?;
+                        .get(&(package.kind, name_key(package.kind, name)))
+                        .or_else(|| by_name.get(&(package.kind, name_key(package.kind, reference))))?;
                     let same_version = |c: &&(&str, &str, &str)| version.is_none_or(|v| c.1 == v);
                     let chosen = candidates
                         .iter()
@@ -353,4 +382,85 @@ fn resolve_dependencies(packages: &mut [Package]) {
     for (package, ids) in packages.iter_mut().zip(resolved) {
         package.depends_on = ids;
     }
+}
+
+/// The name under which dependency references and lockfile entries find a
+/// package: PyPI names compare after PEP 503 normalization (`Jinja2`,
+/// `jinja2` and `jinja_2` differ only in spelling), other names exactly.
+fn name_key(kind: PackageKind, name: &str) -> String {
+    match kind {
+        PackageKind::Pypi => crate::analyzers::python::normalize_name(name),
+        _ => name.to_owned(),
+    }
+}
+
+/// Lists a package seen both installed and in a lockfile once. A package
+/// declared by a lockfile or manifest joins every installed package of the
+/// same kind, name and version within the lockfile's project directory
+/// (for npm, its `node_modules`); the installed package keeps its own
+/// location first and gains the lockfile's, and takes the lockfile's
+/// dependency references and development flags, which are more precise.
+fn merge_declared_into_installed(packages: &mut Vec<Package>) {
+    let version_key = |p: &Package| match p.kind {
+        PackageKind::Pypi => crate::analyzers::python::version_key(&p.version),
+        _ => p.version.clone(),
+    };
+    let location = |p: &Package| p.locations.first().cloned().unwrap_or_default();
+    let is_installed =
+        |p: &Package| crate::analyzers::is_installed_metadata(p.kind, &location(p));
+    let mut installed: HashMap<(PackageKind, String, String), Vec<usize>> = HashMap::new();
+    for (i, package) in packages.iter().enumerate() {
+        if is_installed(package) {
+            installed
+                .entry((package.kind, name_key(package.kind, &package.name), version_key(package)))
+                .or_default()
+                .push(i);
+        }
+    }
+    if installed.is_empty() {
+        return;
+    }
+    let mut merges: Vec<(usize, usize)> = Vec::new();
+    for (i, declared) in packages.iter().enumerate() {
+        if declared.kind.is_os() || is_installed(declared) {
+            continue;
+        }
+        let key = (declared.kind, name_key(declared.kind, &declared.name), version_key(declared));
+        let Some(candidates) = installed.get(&key) else {
+            continue;
+        };
+        let file = location(declared);
+        let dir = file.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let mut root = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        if declared.kind == PackageKind::Npm {
+            root.push_str("node_modules/");
+        }
+        merges.extend(
+            candidates
+                .iter()
+                .filter(|&&t| location(&packages[t]).starts_with(&root))
+                .map(|&t| (t, i)),
+        );
+    }
+    let mut absorbed = vec![false; packages.len()];
+    for (target, source) in merges {
+        absorbed[source] = true;
+        let source = packages[source].clone();
+        let target = &mut packages[target];
+        for location in source.locations {
+            if !target.locations.contains(&location) {
+                target.locations.push(location);
+            }
+        }
+        if !source.depends_on.is_empty() {
+            target.depends_on = source.depends_on;
+        }
+        target.dev = source.dev.or(target.dev);
+        target.direct = source.direct.or(target.direct);
+        if target.licenses.is_empty() {
+            target.licenses = source.licenses;
+        }
+    }
+    let mut keep = absorbed.iter().map(|a| !a);
+    packages.retain(|_| keep.next().unwrap_or(true));
 }

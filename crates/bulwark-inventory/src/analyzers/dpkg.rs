@@ -66,7 +66,11 @@ impl Analyzer for DpkgAnalyzer {
         }
         let in_status_d = path.starts_with(STATUS_D);
         let mut facts = Vec::new();
-        for (index, paragraph) in paragraphs(&text, ':').into_iter().enumerate() {
+        let records = paragraphs(&text, ':');
+        if records.is_empty() && !text.trim().is_empty() {
+            return Err("no `Field: value` records found".to_owned());
+        }
+        for (index, paragraph) in records.into_iter().enumerate() {
             let get = |key: &str| {
                 paragraph
                     .iter()
@@ -74,18 +78,32 @@ impl Analyzer for DpkgAnalyzer {
                     .map(|(_, v)| v.as_str())
             };
             let Some(name) = get("Package") else {
-                return Err(format!("paragraph {} has no Package field", index + 1));
+                facts.push(Fact::Skipped {
+                    reason: format!("paragraph {} has no Package field", index + 1),
+                });
+                continue;
             };
-            // status.d entries have no Status field: their presence means
-            // the package is installed.
-            if !in_status_d && !is_installed(get("Status").unwrap_or_default()) {
+            // Distroless status.d entries usually have no Status field:
+            // their presence means the package is installed.
+            let installed = match get("Status") {
+                Some(status) => is_installed(status),
+                None => in_status_d,
+            };
+            if !installed {
                 continue;
             }
             let Some(full_version) = get("Version") else {
-                return Err(format!("package {name} has no Version field"));
+                facts.push(Fact::Skipped {
+                    reason: format!("package {name} has no Version field"),
+                });
+                continue;
             };
-            let (epoch, version) = split_epoch(full_version)
-                .ok_or_else(|| format!("package {name} has an invalid epoch in {full_version:?}"))?;
+            let Some((epoch, version)) = split_epoch(full_version) else {
+                facts.push(Fact::Skipped {
+                    reason: format!("package {name} has an invalid epoch in {full_version:?}"),
+                });
+                continue;
+            };
             let mut package = Package::new(PackageKind::Deb, name, version);
             package.epoch = epoch;
             package.arch = get("Architecture").map(str::to_owned);
@@ -93,7 +111,10 @@ impl Analyzer for DpkgAnalyzer {
             // `Source: name (version)` when the source version differs.
             let (source_name, source_version) = match get("Source") {
                 Some(source) => match source.split_once('(') {
-                    Some((n, v)) => (n.trim().to_owned(), v.trim_end_matches(')').trim().to_owned()),
+                    Some((n, v)) => (
+                        n.trim().to_owned(),
+                        v.trim_end_matches(')').trim().to_owned(),
+                    ),
                     None => (source.trim().to_owned(), full_version.to_owned()),
                 },
                 None => (name.to_owned(), full_version.to_owned()),
@@ -161,7 +182,10 @@ fn copyright_licenses(text: &str) -> Vec<String> {
             continue;
         }
         for part in value.split(" or ").flat_map(|p| p.split(" and ")) {
-            let part = part.trim().trim_matches(|c| c == '(' || c == ')').to_owned();
+            let part = part
+                .trim()
+                .trim_matches(|c| c == '(' || c == ')')
+                .to_owned();
             if !part.is_empty() && !licenses.contains(&part) {
                 licenses.push(part);
             }
