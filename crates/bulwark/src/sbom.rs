@@ -91,6 +91,7 @@ pub(crate) fn inventory_target(target_text: &str, args: &ImageArgs) -> anyhow::R
                     platform,
                     insecure: args.insecure,
                     limits: limits.clone(),
+                    ..Default::default()
                 },
             )?;
             Ok(bulwark_inventory::inventory_image(&image, &limits, &analyzers))
