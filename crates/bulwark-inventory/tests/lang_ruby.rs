@@ -1,0 +1,606 @@
+//! Ruby analyzers against the peers' fixtures: Bundler lockfiles and
+//! installed gemspecs, compared with the packages the peers' own tests
+//! expect.
+
+mod support;
+
+use bulwark_inventory::analyzers::{GemfileLockAnalyzer, GemspecAnalyzer};
+
+use crate::fixtures::{Fixture, assert_err, assert_flags, assert_names, expected, run, wants};
+
+/// Shared helpers of the language tests: fixture loading, expectation
+/// lookup and comparison. Each language test file carries its own copy.
+mod fixtures {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::fs::File;
+    use std::sync::{Arc, Mutex};
+
+    use bulwark_image::{EntryInfo, EntryKind};
+    use bulwark_inventory::{Analyzer, Fact, Package};
+
+    use crate::support::{ExpectedRow, corpus, expected_rows};
+
+    /// Where a peer keeps its fixtures and the test files that expect them.
+    #[derive(Clone, Copy)]
+    pub struct Source {
+        pub peer: &'static str,
+        pub archive: &'static str,
+        /// Prefix of member paths in the archive, before the test directory.
+        pub root: &'static str,
+    }
+
+    pub const TRIVY_PARSER: Source = Source {
+        peer: "trivy",
+        archive: "scan/trivy/dependency-parser-testdata.tar.gz",
+        root: "trivy/",
+    };
+    pub const TRIVY_FANAL: Source = Source {
+        peer: "trivy",
+        archive: "scan/trivy/fanal-analyzer-testdata.tar.gz",
+        root: "trivy/",
+    };
+    pub const SCALIBR: Source = Source {
+        peer: "osv-scalibr",
+        archive: "scan/osv-scalibr/extractor-language-testdata.tar.gz",
+        root: "osv-scalibr/",
+    };
+    pub const SYFT: Source = Source {
+        peer: "syft",
+        archive: "scan/syft/pkg-cataloger-testdata.tar.gz",
+        root: "syft/",
+    };
+
+    /// One fixture: the test directory of the peer (where its Go test
+    /// lives) and the fixture path as that test names it.
+    #[derive(Clone, Copy)]
+    pub struct Fixture {
+        pub source: Source,
+        pub dir: &'static str,
+        pub path: &'static str,
+    }
+
+    impl Fixture {
+        pub fn member(&self) -> String {
+            format!("{}{}/{}", self.source.root, self.dir, self.path)
+        }
+
+        pub fn data(&self) -> Vec<u8> {
+            let member = self.member();
+            let members = archive_members(self.source.archive);
+            members
+                .get(&member)
+                .cloned()
+                .unwrap_or_else(|| panic!("{member} not found in {}", self.source.archive))
+        }
+    }
+
+    /// Test directories of interest; only their members are kept in memory.
+    const KEEP: &[&str] = &[
+        "/ruby/",
+        "/php/",
+        "/composer",
+        "/dotnet/",
+        "/nuget/",
+        "/dart/",
+        "/swift/",
+        "/hex/",
+        "/elixir/",
+        "/erlang/",
+        "/conan",
+        "/cpp/",
+        "/c/conan/",
+    ];
+
+    fn archive_members(archive: &str) -> Arc<BTreeMap<String, Vec<u8>>> {
+        static CACHE: Mutex<BTreeMap<String, Arc<BTreeMap<String, Vec<u8>>>>> =
+            Mutex::new(BTreeMap::new());
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(archive.to_owned())
+            .or_insert_with(|| Arc::new(load(archive)))
+            .clone()
+    }
+
+    fn load(archive: &str) -> BTreeMap<String, Vec<u8>> {
+        use std::io::Read;
+        let path = corpus().join(archive);
+        let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        let mut members = BTreeMap::new();
+        for entry in tar.entries().expect("read corpus archive") {
+            let mut entry = entry.expect("read corpus archive entry");
+            let name = entry
+                .path()
+                .expect("entry path")
+                .to_string_lossy()
+                .into_owned();
+            let name = name.trim_start_matches("./").to_owned();
+            if !KEEP.iter().any(|k| name.contains(k)) || !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).expect("read member");
+            members.insert(name, data);
+        }
+        members
+    }
+
+    /// The packages a peer's test expects from one fixture: rows of its own
+    /// test case, or the rows of the variable that the case refers to.
+    pub fn expected(fixture: &Fixture) -> Vec<ExpectedRow> {
+        let prefix = format!("{}/", fixture.dir);
+        let rows: Vec<ExpectedRow> = expected_rows(fixture.source.peer)
+            .into_iter()
+            .filter(|row| {
+                row.test_file.starts_with(&prefix) && !row.test_file[prefix.len()..].contains('/')
+            })
+            .collect();
+        let direct: Vec<ExpectedRow> = rows
+            .iter()
+            .filter(|row| {
+                (row.via == "case" || row.via == "case-multi")
+                    && row.fixture.split(" | ").any(|f| f == fixture.path)
+            })
+            .cloned()
+            .collect();
+        if !direct.is_empty() {
+            return direct;
+        }
+        let variables: BTreeSet<&str> = rows
+            .iter()
+            .filter(|row| {
+                row.fixture == fixture.path
+                    && matches!(row.via.as_str(), "ref->want" | "ref->wantPkgs")
+            })
+            .map(|row| row.name.as_str())
+            .collect();
+        rows.iter()
+            .filter(|row| {
+                row.via
+                    .strip_prefix("var:")
+                    .is_some_and(|var| variables.contains(var))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Runs one analyzer on one fixture and returns its packages.
+    pub fn run(analyzer: &dyn Analyzer, fixture: &Fixture) -> Vec<Package> {
+        let member = fixture.member();
+        analyzer
+            .analyze(&member, &fixture.data())
+            .unwrap_or_else(|e| panic!("{}: {member}: {e}", analyzer.name()))
+            .into_iter()
+            .filter_map(|fact| match fact {
+                Fact::Package(package) => Some(package),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Asserts that the analyzer rejects a malformed fixture with a message.
+    pub fn assert_err(analyzer: &dyn Analyzer, fixture: &Fixture) {
+        let member = fixture.member();
+        match analyzer.analyze(&member, &fixture.data()) {
+            Ok(facts) => panic!("{member}: expected an error, got {} facts", facts.len()),
+            Err(message) => assert!(!message.is_empty(), "{member}: empty error message"),
+        }
+    }
+
+    /// Compares (name, version) sets. `not_expected` lists packages we
+    /// report that the peer leaves out; each use carries its reason.
+    pub fn assert_names(
+        ours: &[Package],
+        expected: &[ExpectedRow],
+        not_expected: &[(&str, &str)],
+        context: &str,
+    ) {
+        let want: BTreeSet<(String, String)> = expected
+            .iter()
+            .map(|r| (r.name.clone(), r.version.clone()))
+            .collect();
+        assert!(
+            !want.is_empty(),
+            "{context}: no expected packages found in the peer's table"
+        );
+        let got: BTreeSet<(String, String)> = ours
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .filter(|(n, v)| !not_expected.contains(&(n.as_str(), v.as_str())))
+            .collect();
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(missing.is_empty(), "{context}: missing {missing:?}");
+        assert!(
+            extra.is_empty(),
+            "{context}: not expected by the peer {extra:?}"
+        );
+    }
+
+    /// Checks the direct and dev flags wherever the peer states them:
+    /// Trivy's `Relationship` and `Dev`, Syft's `Type` of NuGet locks.
+    /// Returns how many flags were compared.
+    pub fn assert_flags(ours: &[Package], expected: &[ExpectedRow], context: &str) -> usize {
+        let mut checked = 0;
+        for row in expected {
+            let extra: serde_json::Value = serde_json::from_str(&row.extra).unwrap_or_default();
+            let field = |key: &str| extra.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+            let direct = match (field("Relationship"), field("Type")) {
+                (r, _) if r.ends_with("RelationshipDirect") => Some(true),
+                (r, _) if r.ends_with("RelationshipIndirect") => Some(false),
+                (_, "Direct") => Some(true),
+                (_, "Transitive") => Some(false),
+                _ => None,
+            };
+            let dev = (field("Dev") == "@true").then_some(true);
+            if direct.is_none() && dev.is_none() {
+                continue;
+            }
+            let package = ours
+                .iter()
+                .find(|p| p.name == row.name && p.version == row.version)
+                .unwrap_or_else(|| panic!("{context}: {}@{} not found", row.name, row.version));
+            if let Some(direct) = direct {
+                assert_eq!(
+                    package.direct,
+                    Some(direct),
+                    "{context}: direct flag of {}@{}",
+                    row.name,
+                    row.version
+                );
+                checked += 1;
+            }
+            if let Some(dev) = dev {
+                assert_eq!(
+                    package.dev,
+                    Some(dev),
+                    "{context}: dev flag of {}@{}",
+                    row.name,
+                    row.version
+                );
+                checked += 1;
+            }
+        }
+        checked
+    }
+
+    /// Returns whether the analyzer wants a file at `path`.
+    pub fn wants(analyzer: &dyn Analyzer, path: &str) -> bool {
+        analyzer.wants(&EntryInfo {
+            path,
+            size: 100,
+            mode: 0o644,
+            kind: EntryKind::File,
+            layer: 0,
+        })
+    }
+
+    /// Syft's expected purls, from the `PURL` field of its rows.
+    pub fn expected_purls(expected: &[ExpectedRow]) -> BTreeSet<String> {
+        expected
+            .iter()
+            .filter_map(|row| {
+                let extra: serde_json::Value = serde_json::from_str(&row.extra).ok()?;
+                Some(extra.get("PURL")?.as_str()?.to_owned())
+            })
+            .collect()
+    }
+}
+
+use crate::fixtures::{SCALIBR, SYFT, TRIVY_FANAL, TRIVY_PARSER, expected_purls};
+
+const TRIVY_BUNDLER: &str = "pkg/dependency/parser/ruby/bundler";
+const TRIVY_GEMSPEC: &str = "pkg/dependency/parser/ruby/gemspec";
+const TRIVY_FANAL_GEMSPEC: &str = "pkg/fanal/analyzer/language/ruby/gemspec";
+const SCALIBR_LOCK: &str = "extractor/filesystem/language/ruby/gemfilelock";
+const SCALIBR_GEMSPEC: &str = "extractor/filesystem/language/ruby/gemspec";
+const SYFT_RUBY: &str = "syft/pkg/cataloger/ruby";
+
+fn check_lock(source: fixtures::Source, dir: &'static str, path: &'static str) -> usize {
+    let fixture = Fixture { source, dir, path };
+    let ours = run(&GemfileLockAnalyzer, &fixture);
+    let expected = expected(&fixture);
+    assert_names(&ours, &expected, &[], path);
+    assert_flags(&ours, &expected, path)
+}
+
+#[test]
+fn gemfile_lock_trivy_normal() {
+    let flags = check_lock(TRIVY_PARSER, TRIVY_BUNDLER, "testdata/Gemfile_normal.lock");
+    assert!(flags > 0, "Trivy states direct and indirect gems here");
+}
+
+#[test]
+fn gemfile_lock_trivy_bundler2() {
+    let flags = check_lock(
+        TRIVY_PARSER,
+        TRIVY_BUNDLER,
+        "testdata/Gemfile_bundler2.lock",
+    );
+    assert!(flags > 0, "Trivy states direct and indirect gems here");
+}
+
+#[test]
+fn gemfile_lock_scalibr_fixtures() {
+    for path in [
+        "testdata/has-git-gem.lock",
+        "testdata/has-local-gem.lock",
+        "testdata/multiple-gems.lock",
+        "testdata/one-gem.lock",
+        "testdata/rails.lock",
+        "testdata/rubocop.lock",
+        "testdata/some-gems.lock",
+        "testdata/source-section-at-end.lock",
+    ] {
+        check_lock(SCALIBR, SCALIBR_LOCK, path);
+    }
+}
+
+#[test]
+fn gemfile_lock_syft_purls() {
+    let fixture = Fixture {
+        source: SYFT,
+        dir: SYFT_RUBY,
+        path: "testdata/Gemfile.lock",
+    };
+    let ours = run(&GemfileLockAnalyzer, &fixture);
+    let expected = expected(&fixture);
+    assert_names(&ours, &expected, &[], fixture.path);
+    let purls: std::collections::BTreeSet<String> = ours.iter().map(|p| p.purl.clone()).collect();
+    let want = expected_purls(&expected);
+    assert!(!want.is_empty());
+    assert_eq!(purls, want);
+}
+
+#[test]
+fn gemfile_lock_edges_resolve_to_locked_versions() {
+    let fixture = Fixture {
+        source: TRIVY_PARSER,
+        dir: TRIVY_BUNDLER,
+        path: "testdata/Gemfile_bundler2.lock",
+    };
+    let ours = run(&GemfileLockAnalyzer, &fixture);
+    let locked: std::collections::BTreeSet<String> = ours
+        .iter()
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    let edges: Vec<&String> = ours.iter().flat_map(|p| &p.depends_on).collect();
+    assert!(!edges.is_empty(), "the fixture has nested dependencies");
+    for edge in edges {
+        assert!(
+            locked.contains(edge),
+            "edge {edge} does not name a locked gem"
+        );
+    }
+}
+
+#[test]
+fn gemfile_lock_empty_sections_give_nothing() {
+    for path in [
+        "testdata/no-gem-section.lock",
+        "testdata/no-gems.lock",
+        "testdata/no-spec-section.lock",
+    ] {
+        let fixture = Fixture {
+            source: SCALIBR,
+            dir: SCALIBR_LOCK,
+            path,
+        };
+        assert!(run(&GemfileLockAnalyzer, &fixture).is_empty(), "{path}");
+    }
+}
+
+/// Trivy accepts `Gemfile_malformed.lock` (one lower-case word) as an empty
+/// lockfile. Bundler writes only upper-case section headers in column 0,
+/// so that line is not a lockfile and we report it.
+#[test]
+fn gemfile_lock_malformed_is_error() {
+    assert_err(
+        &GemfileLockAnalyzer,
+        &Fixture {
+            source: TRIVY_PARSER,
+            dir: TRIVY_BUNDLER,
+            path: "testdata/Gemfile_malformed.lock",
+        },
+    );
+    assert_err(
+        &GemfileLockAnalyzer,
+        &Fixture {
+            source: SCALIBR,
+            dir: SCALIBR_LOCK,
+            path: "testdata/invalid.lock",
+        },
+    );
+}
+
+/// A copy of a real lockfile whose first spec lost its closing bracket
+/// must fail with the line number, not be half-read.
+#[test]
+fn gemfile_lock_truncated_spec_names_line() {
+    let fixture = Fixture {
+        source: TRIVY_PARSER,
+        dir: TRIVY_BUNDLER,
+        path: "testdata/Gemfile_bundler2.lock",
+    };
+    let text = String::from_utf8(fixture.data()).expect("UTF-8 fixture");
+    let broken = text.replacen("coderay (1.1.3)", "coderay (1.1.3", 1);
+    assert_ne!(text, broken, "fixture changed: the spec to break is gone");
+    let error = bulwark_inventory::Analyzer::analyze(
+        &GemfileLockAnalyzer,
+        "Gemfile.lock",
+        broken.as_bytes(),
+    )
+    .expect_err("a spec without `)` must be rejected");
+    assert!(error.contains("line 4"), "{error}");
+}
+
+fn check_gemspec(
+    source: fixtures::Source,
+    dir: &'static str,
+    path: &'static str,
+) -> Vec<bulwark_inventory::Package> {
+    let fixture = Fixture { source, dir, path };
+    let ours = run(&GemspecAnalyzer, &fixture);
+    assert_names(&ours, &expected(&fixture), &[], path);
+    ours
+}
+
+#[test]
+fn gemspec_trivy_fixtures() {
+    for path in [
+        "testdata/normal00.gemspec",
+        "testdata/normal01.gemspec",
+        "testdata/license.gemspec",
+        "testdata/multiple_licenses.gemspec",
+    ] {
+        check_gemspec(TRIVY_PARSER, TRIVY_GEMSPEC, path);
+    }
+    check_gemspec(
+        TRIVY_FANAL,
+        TRIVY_FANAL_GEMSPEC,
+        "testdata/multiple_licenses.gemspec",
+    );
+}
+
+/// Licenses come from the `licenses` array: each one we report must be a
+/// quoted string on that line of the fixture.
+#[test]
+fn gemspec_licenses_come_from_array() {
+    let fixture = Fixture {
+        source: TRIVY_PARSER,
+        dir: TRIVY_GEMSPEC,
+        path: "testdata/multiple_licenses.gemspec",
+    };
+    let ours = check_gemspec(TRIVY_PARSER, TRIVY_GEMSPEC, fixture.path);
+    let text = String::from_utf8(fixture.data()).expect("UTF-8 fixture");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("s.licenses"))
+        .expect("fixture has a licenses line");
+    let quoted = line.matches('"').count() / 2;
+    assert_eq!(ours[0].licenses.len(), quoted, "{line}");
+    for license in &ours[0].licenses {
+        assert!(
+            line.contains(&format!("\"{license}\"")),
+            "{license} not in {line}"
+        );
+    }
+}
+
+#[test]
+fn gemspec_scalibr_fixtures() {
+    for path in [
+        "testdata/rss-0.2.9.gemspec",
+        "testdata/yaml-0.2.1.gemspec",
+        "testdata/version_inline.gemspec",
+    ] {
+        check_gemspec(SCALIBR, SCALIBR_GEMSPEC, path);
+    }
+}
+
+#[test]
+fn gemspec_syft_purls() {
+    for path in ["testdata/bundler.gemspec", "testdata/formatador.gemspec"] {
+        let fixture = Fixture {
+            source: SYFT,
+            dir: SYFT_RUBY,
+            path,
+        };
+        let ours = check_gemspec(SYFT, SYFT_RUBY, path);
+        let purls: std::collections::BTreeSet<String> =
+            ours.iter().map(|p| p.purl.clone()).collect();
+        assert_eq!(purls, expected_purls(&expected(&fixture)), "{path}");
+    }
+}
+
+/// OSV-SCALIBR evaluates `VERSION` constants defined in other files of a
+/// source checkout (the `version.rb` files are not in the corpus either).
+/// Installed gemspecs, the files this analyzer is for, always hold the
+/// version as a literal, so a computed version is reported as an error.
+#[test]
+fn gemspec_computed_version_is_error() {
+    for path in [
+        "testdata/version_constant/version_constant.gemspec",
+        "testdata/version_constant_freeze/version_constant_freeze.gemspec",
+        "testdata/version_method/version_method.gemspec",
+        "testdata/version_load_path/version_load_path.gemspec",
+        "testdata/version_constant_missing/version_constant_missing.gemspec",
+    ] {
+        assert_err(
+            &GemspecAnalyzer,
+            &Fixture {
+                source: SCALIBR,
+                dir: SCALIBR_GEMSPEC,
+                path,
+            },
+        );
+    }
+}
+
+#[test]
+fn gemspec_malformed_is_error() {
+    for path in [
+        "testdata/malformed00.gemspec",
+        "testdata/malformed01.gemspec",
+    ] {
+        assert_err(
+            &GemspecAnalyzer,
+            &Fixture {
+                source: TRIVY_PARSER,
+                dir: TRIVY_GEMSPEC,
+                path,
+            },
+        );
+    }
+    assert_err(
+        &GemspecAnalyzer,
+        &Fixture {
+            source: SCALIBR,
+            dir: SCALIBR_GEMSPEC,
+            path: "testdata/invalid.gemspec",
+        },
+    );
+    assert_err(
+        &GemspecAnalyzer,
+        &Fixture {
+            source: TRIVY_FANAL,
+            dir: TRIVY_FANAL_GEMSPEC,
+            path: "testdata/empty_name.gemspec",
+        },
+    );
+}
+
+/// Files without a `Gem::Specification.new` block describe no gem.
+#[test]
+fn gemspec_without_block_gives_nothing() {
+    for path in ["testdata/empty.gemspec", "testdata/badspec.gemspec"] {
+        let fixture = Fixture {
+            source: SCALIBR,
+            dir: SCALIBR_GEMSPEC,
+            path,
+        };
+        assert!(run(&GemspecAnalyzer, &fixture).is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn ruby_wants_real_paths() {
+    assert!(wants(&GemfileLockAnalyzer, "app/Gemfile.lock"));
+    assert!(wants(&GemfileLockAnalyzer, "Gemfile.lock"));
+    assert!(wants(&GemfileLockAnalyzer, "srv/gems.locked"));
+    assert!(!wants(&GemfileLockAnalyzer, "app/Gemfile"));
+    assert!(!wants(&GemfileLockAnalyzer, "app/Gemfile.next.lock"));
+    assert!(wants(
+        &GemspecAnalyzer,
+        "usr/local/bundle/specifications/rake-13.0.3.gemspec"
+    ));
+    assert!(wants(
+        &GemspecAnalyzer,
+        "usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec"
+    ));
+    assert!(!wants(&GemspecAnalyzer, "src/myapp/myapp.gemspec"));
+    assert!(!wants(
+        &GemspecAnalyzer,
+        "usr/local/bundle/specifications/README"
+    ));
+}
