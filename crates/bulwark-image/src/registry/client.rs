@@ -149,6 +149,8 @@ impl Client {
             .timeout_recv_response(Some(READ_TIMEOUT))
             .timeout_per_read(Some(READ_TIMEOUT))
             .user_agent(format!("bulwark/{}", env!("CARGO_PKG_VERSION")))
+            // TODO: per-registry CA files (docker's /etc/docker/certs.d) are
+            // not read, so a private CA must be in the system trust store.
             .tls_config(
                 TlsConfig::builder()
                     .root_certs(RootCerts::PlatformVerifier)

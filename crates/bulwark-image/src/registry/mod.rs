@@ -39,6 +39,7 @@ pub struct PullOptions {
     pub platform: Option<Platform>,
     /// Allow plain HTTP, only for registries on loopback addresses.
     pub insecure: bool,
+    /// Size limits for manifests, configs and layers.
     pub limits: Limits,
     /// Docker config file to read credentials from. When unset,
     /// `$DOCKER_CONFIG/config.json` or `~/.docker/config.json` is read if
