@@ -15,7 +15,9 @@ use crate::fixtures::{
 };
 
 /// Shared helpers of the language tests: fixture loading, expectation
-/// lookup and comparison. Each language test file carries its own copy.
+/// lookup and comparison. Each language test file carries its own copy,
+/// and not every file uses every helper.
+#[allow(dead_code)]
 mod fixtures {
     use std::collections::{BTreeMap, BTreeSet};
     use std::fs::File;
@@ -97,9 +99,11 @@ mod fixtures {
         "/c/conan/",
     ];
 
-    fn archive_members(archive: &str) -> Arc<BTreeMap<String, Vec<u8>>> {
-        static CACHE: Mutex<BTreeMap<String, Arc<BTreeMap<String, Vec<u8>>>>> =
-            Mutex::new(BTreeMap::new());
+    /// Archive members by path.
+    type Members = BTreeMap<String, Vec<u8>>;
+
+    fn archive_members(archive: &str) -> Arc<Members> {
+        static CACHE: Mutex<BTreeMap<String, Arc<Members>>> = Mutex::new(BTreeMap::new());
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(archive.to_owned())
@@ -107,7 +111,7 @@ mod fixtures {
             .clone()
     }
 
-    fn load(archive: &str) -> BTreeMap<String, Vec<u8>> {
+    fn load(archive: &str) -> Members {
         use std::io::Read;
         let path = corpus().join(archive);
         let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));

@@ -2,8 +2,8 @@
 //!
 //! Conan 1 writes a graph: `graph_lock.nodes` maps node ids to a reference
 //! (`ref`, or `pref` with the binary package id in old formats) and the ids
-//! of the nodes it `requires` or `build_requires`. Node `0` is the consumer
-//! project itself. Conan 2 writes flat lists of references: `requires`,
+//! of the nodes it `requires` or `build_requires`. Node `0`, or in old
+//! formats the root node with a `path`, is the consumer project itself. Conan 2 writes flat lists of references: `requires`,
 //! `build_requires` and `python_requires`, with no edges.
 //!
 //! A reference is `name/version[@user/channel][#recipe_revision][%timestamp]`.
@@ -136,6 +136,8 @@ fn from_lists(lock: &serde_json::Map<String, Value>) -> Result<Vec<Package>, Str
 /// One node of a Conan 1 graph.
 struct Node<'a> {
     reference: Option<Reference<'a>>,
+    /// Set on the consumer: the conanfile that the lock was made for.
+    has_path: bool,
     requires: Vec<&'a str>,
     build_requires: Vec<&'a str>,
 }
@@ -183,6 +185,7 @@ fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
             id,
             Node {
                 reference,
+                has_path: node.get("path").is_some_and(|p| !p.is_null()),
                 requires: node_ids(id, "requires", node.get("requires"))?,
                 build_requires: node_ids(id, "build_requires", node.get("build_requires"))?,
             },
@@ -203,16 +206,34 @@ fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
             .filter(|id| !required.contains(id))
             .collect()
     };
-    let runtime = reachable(&graph_nodes, &roots, false);
-    let any = reachable(&graph_nodes, &roots, true);
+    let mut runtime = reachable(&graph_nodes, &roots, false);
+    let mut any = reachable(&graph_nodes, &roots, true);
+    runtime.extend(roots.iter().copied());
+    any.extend(roots.iter().copied());
+    // A lock made for a reference (`conan lock create --reference`) has
+    // that package as its root instead of a consumer; it is then a package
+    // of its own, and a direct one.
+    let is_consumer = |id: &str| {
+        id == "0"
+            || graph_nodes
+                .get(id)
+                .is_none_or(|n| n.has_path || n.reference.is_none())
+    };
     let direct: BTreeSet<&str> = roots
         .iter()
-        .filter_map(|root| graph_nodes.get(root))
-        .flat_map(|n| n.requires.iter().chain(&n.build_requires).copied())
+        .flat_map(|root| match graph_nodes.get(root) {
+            Some(node) if is_consumer(root) => node
+                .requires
+                .iter()
+                .chain(&node.build_requires)
+                .copied()
+                .collect(),
+            _ => vec![*root],
+        })
         .collect();
     let mut packages = Vec::new();
     for (id, node) in &graph_nodes {
-        if roots.contains(id) {
+        if roots.contains(id) && is_consumer(id) {
             continue;
         }
         let Some(reference) = &node.reference else {

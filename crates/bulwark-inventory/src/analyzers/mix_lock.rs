@@ -3,7 +3,8 @@
 //!
 //! - `{:hex, :package, "version", "checksum", [managers], [deps], "repo", "checksum"}`
 //!   where each dep is `{:app, "requirement", [hex: :package, repo: "hexpm", optional: false]}`;
-//! - `{:git, "url", "revision", [options]}` for dependencies fetched with git.
+//! - `{:git, "url", "revision", [options]}` for dependencies fetched with git;
+//! - `{:path, "directory", [options]}` for dependencies in a local directory.
 //!
 //! The literal is read by a small term parser; nothing is evaluated.
 
@@ -183,14 +184,30 @@ fn locked_entry(app: &str, line: usize, value: &Term) -> Result<Option<Locked>, 
             // A git dependency has no release version; the revision is kept
             // in the purl's vcs_url.
             let mut package = Package::new(PackageKind::Hex, app, "");
-            let vcs_url = if revision.is_empty() {
+            let base = if url.contains("://") && !url.starts_with("git+") {
                 format!("git+{url}")
             } else {
-                format!("git+{url}@{revision}")
+                url.to_owned()
+            };
+            let vcs_url = if revision.is_empty() {
+                base
+            } else {
+                format!("{base}@{revision}")
             };
             package.purl = PurlBuilder::new("hex", app)
                 .qualifier("vcs_url", Some(&vcs_url))
                 .build();
+            Ok(Some(Locked {
+                app: app.to_owned(),
+                package,
+                dependencies: Vec::new(),
+            }))
+        }
+        Some("path") => {
+            // A dependency in a local directory: part of the project tree,
+            // with no release version.
+            let mut package = Package::new(PackageKind::Hex, app, "");
+            package.purl = PurlBuilder::new("hex", app).build();
             Ok(Some(Locked {
                 app: app.to_owned(),
                 package,

@@ -44,6 +44,21 @@ struct Lockfile {
 struct Entry {
     dependency: Option<String>,
     version: String,
+    source: Option<String>,
+    description: Option<Description>,
+}
+
+/// `description` is a map for hosted, git and path packages and a plain
+/// string (the SDK name) for SDK packages.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Description {
+    Map {
+        url: Option<String>,
+        #[serde(rename = "resolved-ref")]
+        resolved_ref: Option<String>,
+    },
+    Other(serde::de::IgnoredAny),
 }
 
 /// Builds one package. SDK packages such as `flutter` carry the version
@@ -51,8 +66,25 @@ struct Entry {
 /// Flutter SDK; it is kept as written.
 fn to_package(name: &str, entry: &Entry) -> Package {
     let mut package = Package::new(PackageKind::Pub, name, &entry.version);
+    let (mut vcs_url, mut repository_url) = (None, None);
+    if let (
+        Some(source),
+        Some(Description::Map {
+            url: Some(url),
+            resolved_ref,
+        }),
+    ) = (&entry.source, &entry.description)
+    {
+        match source.as_str() {
+            "git" => vcs_url = Some(vcs(url, resolved_ref.as_deref().unwrap_or_default())),
+            "hosted" if !is_default_host(url) => repository_url = Some(url.as_str()),
+            _ => {}
+        }
+    }
     package.purl = PurlBuilder::new("pub", name)
         .version(&entry.version)
+        .qualifier("repository_url", repository_url)
+        .qualifier("vcs_url", vcs_url.as_deref())
         .build();
     match entry.dependency.as_deref() {
         Some("direct main") => {
@@ -68,4 +100,27 @@ fn to_package(name: &str, entry: &Entry) -> Package {
         _ => {}
     }
     package
+}
+
+/// Builds a purl `vcs_url`: `git+https://host/repo@revision` for URLs with
+/// a scheme, and the scp-like `git@host:repo` form as written.
+fn vcs(url: &str, revision: &str) -> String {
+    let base = if url.contains("://") && !url.starts_with("git+") {
+        format!("git+{url}")
+    } else {
+        url.to_owned()
+    };
+    if revision.is_empty() {
+        base
+    } else {
+        format!("{base}@{revision}")
+    }
+}
+
+/// Returns whether `url` is pub.dev, the default repository of the `pub`
+/// purl type, under its current or former name.
+fn is_default_host(url: &str) -> bool {
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or(host);
+    matches!(host, "pub.dev" | "pub.dartlang.org")
 }
