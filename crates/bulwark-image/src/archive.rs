@@ -1,6 +1,6 @@
 //! Opening image archives and layouts into an [`Image`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -37,11 +37,12 @@ pub struct LayerRef {
 }
 
 impl LayerRef {
-    /// The name used for this layer in messages: its diff id when known.
+    /// Returns the name used for this layer in messages: its diff id (or
+    /// blob digest) when known, and where its blob is stored.
     pub fn display_name(&self) -> String {
         match (&self.diff_id, &self.digest) {
-            (Some(diff_id), _) => diff_id.to_string(),
-            (None, Some(digest)) => digest.to_string(),
+            (Some(diff_id), _) => format!("{diff_id} ({})", self.key),
+            (None, Some(digest)) => format!("{digest} ({})", self.key),
             (None, None) => self.key.clone(),
         }
     }
@@ -194,7 +195,7 @@ fn open_detected_file(
     platform: Option<&Platform>,
     limits: &Limits,
 ) -> Result<Image, ImageError> {
-    match detect_tar_kind(path)? {
+    match detect_tar_kind(path, limits)? {
         Detected::DockerArchive => {
             let archive = TarArchive::open(path, limits)?;
             open_docker_archive(name, archive, None, limits)
@@ -229,12 +230,15 @@ fn open_detected_file(
     }
 }
 
-/// Opens `path`, transparently decompressing gzip or zstd.
-fn open_maybe_compressed(path: &Path) -> Result<Box<dyn Read>, ImageError> {
+/// Opens `path`, transparently decompressing gzip or zstd. Decompressed
+/// data stops with an [`ExpansionLimit`] error past the limits of
+/// [`expansion_guard`].
+fn open_maybe_compressed(path: &Path, limits: &Limits) -> Result<Box<dyn Read>, ImageError> {
     let file = File::open(path).map_err(|source| ImageError::Io {
         path: path.to_owned(),
         source,
     })?;
+    let compressed_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::new(file);
     let magic = reader
         .fill_buf()
@@ -246,7 +250,8 @@ fn open_maybe_compressed(path: &Path) -> Result<Box<dyn Read>, ImageError> {
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
     if magic.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Box::new(flate2::bufread::MultiGzDecoder::new(reader)));
+        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
+        return Ok(Box::new(expansion_guard(decoder, compressed_bytes, limits)));
     }
     if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         let decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| {
@@ -255,27 +260,112 @@ fn open_maybe_compressed(path: &Path) -> Result<Box<dyn Read>, ImageError> {
                 reason: format!("invalid zstd stream: {e}"),
             }
         })?;
-        return Ok(Box::new(decoder));
+        return Ok(Box::new(expansion_guard(decoder, compressed_bytes, limits)));
     }
     Ok(Box::new(reader))
 }
 
+/// Bounds the decompression of a whole archive the way layers are bounded:
+/// at most four layers' worth of bytes, and at most `max_ratio` times the
+/// compressed size once past `ratio_grace_bytes`. Both bounds are known up
+/// front because the compressed size is the file's size.
+fn expansion_guard<R: Read>(inner: R, compressed_bytes: u64, limits: &Limits) -> ExpansionGuard<R> {
+    let by_size = limits.max_layer_bytes.saturating_mul(4);
+    let by_ratio = compressed_bytes
+        .saturating_mul(limits.max_ratio)
+        .max(limits.ratio_grace_bytes);
+    let (limit, reason) = if by_ratio < by_size {
+        (
+            by_ratio,
+            format!(
+                "compression ratio exceeds {}:1 ({compressed_bytes} compressed bytes)",
+                limits.max_ratio
+            ),
+        )
+    } else {
+        (
+            by_size,
+            format!("decompressed size exceeds {by_size} bytes"),
+        )
+    };
+    ExpansionGuard {
+        inner,
+        produced: 0,
+        limit,
+        reason,
+    }
+}
+
+struct ExpansionGuard<R> {
+    inner: R,
+    produced: u64,
+    limit: u64,
+    reason: String,
+}
+
+impl<R: Read> Read for ExpansionGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        if self.produced > self.limit {
+            return Err(io::Error::other(ExpansionLimit(self.reason.clone())));
+        }
+        Ok(n)
+    }
+}
+
+/// The error an [`ExpansionGuard`] stops with.
+#[derive(Debug)]
+struct ExpansionLimit(String);
+
+impl std::fmt::Display for ExpansionLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ExpansionLimit {}
+
+/// Finds an [`ExpansionLimit`] in an error chain. The `tar` crate wraps
+/// reader errors, and `io::Error::source` skips the wrapped error itself,
+/// so each `io::Error` is opened with `get_ref`.
+fn expansion_reason(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(limit) = error.downcast_ref::<ExpansionLimit>() {
+        return Some(limit.0.clone());
+    }
+    if let Some(io_error) = error.downcast_ref::<io::Error>() {
+        let inner: &(dyn std::error::Error + 'static) = io_error.get_ref()?;
+        return expansion_reason(inner);
+    }
+    error.source().and_then(expansion_reason)
+}
+
+/// Turns an error from reading an archive into an [`ImageError`]: a bomb
+/// when the expansion limit stopped it, otherwise `what: error`.
+fn archive_error(path: &Path, error: &io::Error, what: &str) -> ImageError {
+    match expansion_reason(error) {
+        Some(reason) => ImageError::Bomb {
+            path: path.to_owned(),
+            reason,
+        },
+        None => ImageError::UnknownFormat {
+            path: path.to_owned(),
+            reason: format!("{what}: {error}"),
+        },
+    }
+}
+
 /// Looks at the first entries of a tar file to tell image archives from
 /// root filesystem tarballs.
-fn detect_tar_kind(path: &Path) -> Result<Detected, ImageError> {
-    let reader = open_maybe_compressed(path)?;
+fn detect_tar_kind(path: &Path, limits: &Limits) -> Result<Detected, ImageError> {
+    let reader = open_maybe_compressed(path, limits)?;
     let mut archive = tar::Archive::new(reader);
-    let unknown = |reason: String| ImageError::UnknownFormat {
-        path: path.to_owned(),
-        reason,
-    };
-    let entries = archive
-        .entries()
-        .map_err(|e| unknown(format!("not a tar archive: {e}")))?;
+    let not_tar = |e: io::Error| archive_error(path, &e, "not a tar archive");
+    let entries = archive.entries().map_err(not_tar)?;
     let mut has_oci_layout = false;
     let mut seen = 0;
     for entry in entries.take(256) {
-        let entry = entry.map_err(|e| unknown(format!("not a tar archive: {e}")))?;
+        let entry = entry.map_err(not_tar)?;
         seen += 1;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Ok(entry_path) = normalize_entry_path(&raw) else {
@@ -290,20 +380,22 @@ fn detect_tar_kind(path: &Path) -> Result<Detected, ImageError> {
         }
     }
     if seen == 0 {
-        return Err(unknown("the archive is empty".into()));
+        return Err(ImageError::UnknownFormat {
+            path: path.to_owned(),
+            reason: "the archive is empty".into(),
+        });
     }
     if has_oci_layout {
         // Docker 25 archives carry both index.json and manifest.json; the
         // latter may come after the first 256 entries only in huge images,
         // so look for it across the whole archive before deciding.
-        let reader = open_maybe_compressed(path)?;
+        let reader = open_maybe_compressed(path, limits)?;
         let mut archive = tar::Archive::new(reader);
-        if let Ok(entries) = archive.entries() {
-            for entry in entries.flatten() {
-                let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                if normalize_entry_path(&raw).is_ok_and(|p| p == "manifest.json") {
-                    return Ok(Detected::DockerArchive);
-                }
+        for entry in archive.entries().map_err(not_tar)? {
+            let entry = entry.map_err(not_tar)?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if normalize_entry_path(&raw).is_ok_and(|p| p == "manifest.json") {
+                return Ok(Detected::DockerArchive);
             }
         }
         return Ok(Detected::OciArchive);
@@ -379,7 +471,7 @@ impl TarArchive {
             path: path.to_owned(),
             source,
         };
-        let mut reader = open_maybe_compressed(path)?;
+        let mut reader = open_maybe_compressed(path, limits)?;
         let mut spool = None;
         let data_path = {
             let mut file = File::open(path).map_err(io_error)?;
@@ -391,20 +483,8 @@ impl TarArchive {
                 // Members of a compressed archive need random access, so the
                 // archive is decompressed once into the temporary directory.
                 let mut temp = tempfile::NamedTempFile::new().map_err(io_error)?;
-                let limit = limits.max_layer_bytes.saturating_mul(4);
-                let copied = io::copy(&mut (&mut reader).take(limit + 1), temp.as_file_mut())
-                    .map_err(|e| ImageError::UnknownFormat {
-                        path: path.to_owned(),
-                        reason: format!("failed to decompress: {e}"),
-                    })?;
-                if copied > limit {
-                    return Err(ImageError::TooLarge {
-                        path: path.to_owned(),
-                        what: "decompressed archive".into(),
-                        size: copied,
-                        limit,
-                    });
-                }
+                io::copy(&mut reader, temp.as_file_mut())
+                    .map_err(|e| archive_error(path, &e, "failed to decompress"))?;
                 let temp_path = temp.path().to_owned();
                 spool = Some(temp);
                 temp_path
@@ -580,15 +660,15 @@ fn open_docker_archive(
     };
     let config_bytes = archive.read_small(&entry.config, "config", limits)?;
     let config_digest = Digest::of(&config_bytes);
-    if let Some(expected) = digest_from_name(&entry.config) {
-        if expected != config_digest {
-            return Err(ImageError::DigestMismatch {
-                path,
-                what: format!("config {}", entry.config),
-                expected,
-                actual: config_digest,
-            });
-        }
+    if let Some(expected) = digest_from_name(&entry.config)
+        && expected != config_digest
+    {
+        return Err(ImageError::DigestMismatch {
+            path,
+            what: format!("config {}", entry.config),
+            expected,
+            actual: config_digest,
+        });
     }
     let config: Value =
         serde_json::from_slice(&config_bytes).map_err(|e| invalid("image config", e.to_string()))?;
@@ -686,6 +766,9 @@ struct ManifestDocument {
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
+/// Levels of nested indexes followed below index.json.
+const MAX_INDEX_DEPTH: usize = 4;
+
 fn is_index(media_type: Option<&str>) -> bool {
     matches!(
         media_type,
@@ -760,31 +843,40 @@ fn open_oci(
         }
     }
     let wanted_platform = platform.cloned().unwrap_or_else(Platform::host);
-    // Nested indexes (multi-platform images) are followed a few levels deep.
-    for _ in 0..4 {
-        let nested: Vec<usize> = candidates
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| is_index(d.media_type.as_deref()))
-            .map(|(i, _)| i)
-            .collect();
-        if nested.is_empty() {
+    // Nested indexes (multi-platform images) are followed a few levels
+    // deep. Each digest is kept once: an index that lists another one many
+    // times would otherwise multiply the descriptors at every level.
+    let mut seen_digests = HashSet::new();
+    candidates.retain(|d| seen_digests.insert(d.digest.clone()));
+    for _ in 0..MAX_INDEX_DEPTH {
+        if !candidates.iter().any(|d| is_index(d.media_type.as_deref())) {
             break;
         }
         let mut expanded = Vec::new();
-        for (i, descriptor) in candidates.into_iter().enumerate() {
-            if nested.contains(&i) {
-                let digest = Digest::parse(&descriptor.digest)
-                    .map_err(|reason| invalid("index.json", reason))?;
-                let bytes = read_blob(blobs.as_ref(), path, &digest, "index", limits)?;
-                let nested_index: IndexDocument = serde_json::from_slice(&bytes)
-                    .map_err(|e| invalid("nested index", e.to_string()))?;
-                expanded.extend(nested_index.manifests);
-            } else {
+        for descriptor in candidates {
+            if !is_index(descriptor.media_type.as_deref()) {
                 expanded.push(descriptor);
+                continue;
             }
+            let digest = Digest::parse(&descriptor.digest)
+                .map_err(|reason| invalid("index.json", reason))?;
+            let bytes = read_blob(blobs.as_ref(), path, &digest, "index", limits)?;
+            let nested_index: IndexDocument = serde_json::from_slice(&bytes)
+                .map_err(|e| invalid("nested index", e.to_string()))?;
+            expanded.extend(
+                nested_index
+                    .manifests
+                    .into_iter()
+                    .filter(|d| seen_digests.insert(d.digest.clone())),
+            );
         }
         candidates = expanded;
+    }
+    if candidates.iter().any(|d| is_index(d.media_type.as_deref())) {
+        return Err(invalid(
+            "index.json",
+            format!("nested indexes go deeper than {MAX_INDEX_DEPTH} levels"),
+        ));
     }
     if candidates.len() > 1 && candidates.iter().any(|d| d.platform.is_some()) {
         let available: Vec<String> = candidates

@@ -39,6 +39,10 @@ pub enum ImageError {
         size: u64,
         limit: u64,
     },
+    #[error(
+        "{path} expands past the limit when decompressed: {reason}; raise --max-layer-size or --max-ratio if the image is trusted"
+    )]
+    Bomb { path: PathBuf, reason: String },
     #[error("no image tagged {tag:?} in {path}; tags present: {available}")]
     TagNotFound {
         path: PathBuf,

@@ -1,5 +1,6 @@
 //! Streaming one layer blob: decompression, digest checks and tar walking.
 
+use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex};
 
@@ -297,6 +298,9 @@ pub fn scan_layer<H: FileHandler>(
     scan
 }
 
+// TODO: the `tar` crate reads a PAX header or GNU long name whole into
+// memory before handing over the entry, so one such header can hold up to
+// `max_layer_bytes` in memory; bounding it needs raw entry iteration.
 fn walk_entries<R: Read, H: FileHandler>(
     name: &str,
     index: usize,
@@ -307,6 +311,9 @@ fn walk_entries<R: Read, H: FileHandler>(
 ) -> Result<(), LayerError> {
     let entries = archive.entries().map_err(|e| classify(name, &e))?;
     let mut count: u64 = 0;
+    // Paths that have outputs in `scan.outputs`, so that a later entry for
+    // the same path can drop them: within one archive the last entry wins.
+    let mut with_outputs: HashSet<String> = HashSet::new();
     for entry in entries {
         let mut entry = entry.map_err(|e| classify(name, &e))?;
         count += 1;
@@ -351,6 +358,9 @@ fn walk_entries<R: Read, H: FileHandler>(
         }
         if path.is_empty() {
             continue;
+        }
+        if with_outputs.remove(&path) {
+            scan.outputs.retain(|(p, _)| *p != path);
         }
         let header = entry.header();
         let mode = header.mode().unwrap_or(0);
@@ -402,7 +412,9 @@ fn walk_entries<R: Read, H: FileHandler>(
                         limits.max_file_bytes
                     ));
                 } else {
-                    let mut data = Vec::with_capacity(size as usize);
+                    // The size comes from the header, which may lie, so
+                    // the buffer grows with the data actually read.
+                    let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
                     entry
                         .by_ref()
                         .take(size)
@@ -410,6 +422,7 @@ fn walk_entries<R: Read, H: FileHandler>(
                         .map_err(|e| classify(name, &e))?;
                     if let Some(output) = handler.handle(&info, &data) {
                         scan.outputs.push((path.clone(), output));
+                        with_outputs.insert(path.clone());
                     }
                 }
             }

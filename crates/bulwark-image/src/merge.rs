@@ -120,8 +120,42 @@ fn remove_under<V>(map: &mut BTreeMap<String, V>, dir: &str, include_dir: bool) 
         .collect()
 }
 
+/// Returns the target of the symlink at `path`, if `path` is one.
+fn symlink_target<'a>(tree: &'a BTreeMap<String, Node>, path: &str) -> Option<&'a str> {
+    match tree.get(path) {
+        Some(Node {
+            kind: NodeKind::Symlink(target),
+            ..
+        }) => Some(target.as_str()),
+        _ => None,
+    }
+}
+
+/// Resolves the parent directories of `path` through the symlinks already
+/// in `tree`, inside the root, and keeps the last component as it is. This
+/// is where a runtime applying the layer puts the entry: with `lib` linked
+/// to `usr/lib`, `lib/x` lands at `usr/lib/x`. Returns `None` when the
+/// parents form a symlink loop.
+fn resolve_parent(tree: &BTreeMap<String, Node>, path: &str) -> Option<String> {
+    let through_link = path
+        .match_indices('/')
+        .any(|(i, _)| symlink_target(tree, &path[..i]).is_some());
+    if !through_link {
+        return Some(path.to_owned());
+    }
+    let (parent, base) = path.rsplit_once('/')?;
+    let parent = resolve_in_root(parent, |p| symlink_target(tree, p))?;
+    Some(if parent.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{parent}/{base}")
+    })
+}
+
 /// Applies layer scans in order: each layer's opaque directories and
 /// whiteouts act on the layers below it, then its entries are added.
+/// Paths are placed the way a runtime extracts a layer: symlinks in their
+/// parent directories are followed inside the root.
 pub fn merge_layers<O>(scans: Vec<LayerScan<O>>) -> FinalView<O> {
     let mut view = FinalView {
         tree: BTreeMap::new(),
@@ -148,37 +182,62 @@ pub fn merge_layers<O>(scans: Vec<LayerScan<O>>) -> FinalView<O> {
         if let Some(error) = error {
             view.layer_errors.push((index, error));
         }
+        let loop_warning =
+            |path: &str| format!("skipped {path:?}: its parent directories form a symlink loop");
         for dir in &opaque_dirs {
-            remove_under(&mut view.tree, dir, false);
-            hide(&mut view, dir, false);
+            let Some(dir) = resolve_in_root(dir, |p| symlink_target(&view.tree, p)) else {
+                view.warnings.push((index, loop_warning(dir)));
+                continue;
+            };
+            remove_under(&mut view.tree, &dir, false);
+            hide(&mut view, &dir, false);
         }
         for path in &whiteouts {
-            remove_under(&mut view.tree, path, true);
-            hide(&mut view, path, true);
+            let Some(path) = resolve_parent(&view.tree, path) else {
+                view.warnings.push((index, loop_warning(path)));
+                continue;
+            };
+            remove_under(&mut view.tree, &path, true);
+            hide(&mut view, &path, true);
         }
         let mut new_outputs: BTreeMap<String, Vec<O>> = BTreeMap::new();
         for (path, output) in outputs {
             new_outputs.entry(path).or_default().push(output);
         }
-        for (path, node) in entries {
-            let replaces_dir = view
-                .tree
-                .get(&path)
-                .is_some_and(|old| old.kind == NodeKind::Dir && node.kind != NodeKind::Dir);
-            if replaces_dir {
+        // Entries of this layer that have outputs: where each one landed,
+        // with its path in the layer. A later entry of the same layer that
+        // replaces one drops it.
+        let mut placed: BTreeMap<String, String> = BTreeMap::new();
+        for (raw_path, node) in entries {
+            let Some(path) = resolve_parent(&view.tree, &raw_path) else {
+                view.warnings.push((index, loop_warning(&raw_path)));
+                continue;
+            };
+            placed.remove(&path);
+            if node.kind != NodeKind::Dir {
+                // A non-directory replaces the whole subtree at its path,
+                // including a directory that exists only through the
+                // paths beneath it.
                 remove_under(&mut view.tree, &path, false);
+                remove_under(&mut placed, &path, false);
                 hide(&mut view, &path, false);
             }
-            if node.kind != NodeKind::Dir && !new_outputs.contains_key(&path) {
-                // Rewritten with content that no handler produced output for.
+            if !new_outputs.contains_key(&raw_path) {
+                // Replaced by a directory, or rewritten with content that
+                // no handler produced output for.
                 if let Some(history) = view.outputs.remove(&path) {
                     view.hidden
                         .extend(history.into_iter().map(|(l, o)| (path.clone(), l, o)));
                 }
+            } else {
+                placed.insert(path.clone(), raw_path);
             }
             view.tree.insert(path, node);
         }
-        for (path, outputs) in new_outputs {
+        for (path, raw_path) in placed {
+            let Some(outputs) = new_outputs.remove(&raw_path) else {
+                continue;
+            };
             let history = view.outputs.entry(path).or_default();
             history.extend(outputs.into_iter().map(|o| (index, o)));
         }
