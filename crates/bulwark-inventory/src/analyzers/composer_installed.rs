@@ -1,6 +1,6 @@
 //! Reads `vendor/composer/installed.json`, Composer's record of what it
-//! installed. Composer 1 writes a bare array of packages; Composer 2 writes
-//! `{"packages": [...], "dev-package-names": [...]}`.
+//! installed. Composer 1 writes a bare array of packages, and Composer 2
+//! writes `{"packages": [...], "dev-package-names": [...]}`.
 
 use bulwark_image::EntryInfo;
 use serde::Deserialize;
@@ -17,9 +17,8 @@ impl Analyzer for ComposerInstalledAnalyzer {
     }
 
     fn wants(&self, info: &EntryInfo<'_>) -> bool {
-        info.path.ends_with("composer/installed.json")
-            && (info.path == "vendor/composer/installed.json"
-                || info.path.ends_with("/vendor/composer/installed.json"))
+        info.path == "vendor/composer/installed.json"
+            || info.path.ends_with("/vendor/composer/installed.json")
     }
 
     fn analyze(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, String> {

@@ -56,7 +56,8 @@ pub(crate) struct ComposerPackage {
     require: BTreeMap<String, serde_json::Value>,
 }
 
-/// `license` is a list of SPDX identifiers, or one string in old files.
+/// `license` is a list of SPDX identifiers, or one string as composer.json
+/// also allows.
 #[derive(Deserialize, Default)]
 #[serde(untagged)]
 enum Licenses {

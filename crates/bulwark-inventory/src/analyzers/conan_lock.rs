@@ -165,7 +165,8 @@ fn node_ids<'a>(id: &str, field: &str, value: Option<&'a Value>) -> Result<Vec<&
     }
 }
 
-fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
+/// Reads `graph_lock.nodes` into nodes by id.
+fn read_nodes(graph: &Value) -> Result<BTreeMap<&str, Node<'_>>, String> {
     let nodes = graph
         .get("nodes")
         .and_then(Value::as_object)
@@ -191,7 +192,12 @@ fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
             },
         );
     }
-    // The consumer is node "0"; old formats use random ids, and there the
+    Ok(graph_nodes)
+}
+
+fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
+    let graph_nodes = read_nodes(graph)?;
+    // The consumer is node "0". Old formats use random ids, and there the
     // consumer is the node that no other node requires.
     let required: BTreeSet<&str> = graph_nodes
         .values()
@@ -211,8 +217,8 @@ fn from_graph(graph: &Value) -> Result<Vec<Package>, String> {
     runtime.extend(roots.iter().copied());
     any.extend(roots.iter().copied());
     // A lock made for a reference (`conan lock create --reference`) has
-    // that package as its root instead of a consumer; it is then a package
-    // of its own, and a direct one.
+    // that package as its root instead of a consumer. That root is then a
+    // package of its own, and a direct one.
     let is_consumer = |id: &str| {
         id == "0"
             || graph_nodes

@@ -1,6 +1,6 @@
 //! Reads the `*.deps.json` file that the .NET SDK writes next to a built
 //! application. `libraries` lists every library as `Name/Version` with its
-//! type (`project`, `package`, `runtimepack`, ...); `targets` holds, per
+//! type (`project`, `package`, `runtimepack`, ...). `targets` contains, per
 //! target framework, each library's dependencies and the assets it ships.
 
 use std::collections::{BTreeMap, BTreeSet};

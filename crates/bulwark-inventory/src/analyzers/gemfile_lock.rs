@@ -171,8 +171,8 @@ fn split_platform(version: &str) -> (&str, Option<&str>) {
 impl Lockfile {
     fn into_packages(self) -> Vec<Package> {
         // The same gem is locked once per platform when the lockfile lists
-        // several; which of them is installed is unknown, so the platform
-        // is kept only when it is the only one.
+        // several platforms. Which one is installed is unknown, so the
+        // platform is kept only when there is one.
         let mut merged: BTreeMap<(String, String), Spec> = BTreeMap::new();
         let mut order = Vec::new();
         for spec in self.specs {

@@ -105,8 +105,8 @@ fn parse(text: &str) -> Result<Option<Package>, String> {
     let mut package = Package::new(PackageKind::Gem, &name, &version);
     package.purl = PurlBuilder::new("gem", &name).version(&version).build();
     package.licenses = licenses.into_iter().filter(|l| !l.is_empty()).collect();
-    // Old RubyGems wrote every dependency twice: typed calls for new
-    // RubyGems and untyped `add_dependency` calls as a fallback.
+    // Some RubyGems versions write each dependency twice: a typed call,
+    // and an untyped `add_dependency` call as a fallback for old RubyGems.
     runtime.retain(|gem| !development.contains(gem));
     runtime.dedup();
     package.depends_on = runtime;

@@ -181,8 +181,8 @@ fn locked_entry(app: &str, line: usize, value: &Term) -> Result<Option<Locked>, 
                 invalid("expected the repository URL as the second element of the :git tuple")
             })?;
             let revision = items.get(2).and_then(Term::as_str).unwrap_or_default();
-            // A git dependency has no release version; the revision is kept
-            // in the purl's vcs_url.
+            // A git dependency has no release version, so the revision is
+            // kept in the purl's vcs_url.
             let mut package = Package::new(PackageKind::Hex, app, "");
             let base = if url.contains("://") && !url.starts_with("git+") {
                 format!("git+{url}")
@@ -204,8 +204,8 @@ fn locked_entry(app: &str, line: usize, value: &Term) -> Result<Option<Locked>, 
             }))
         }
         Some("path") => {
-            // A dependency in a local directory: part of the project tree,
-            // with no release version.
+            // A dependency in a local directory is part of the project tree
+            // and has no release version.
             let mut package = Package::new(PackageKind::Hex, app, "");
             package.purl = PurlBuilder::new("hex", app).build();
             Ok(Some(Locked {
@@ -236,6 +236,9 @@ struct TermParser<'a> {
     position: usize,
     /// Line of each top-level map entry, filled while parsing the map.
     entry_lines: Vec<usize>,
+    /// Position and line number last counted, so that numbering the lines
+    /// of a long file stays linear.
+    counted: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> TermParser<'a> {
@@ -244,6 +247,7 @@ impl<'a> TermParser<'a> {
             text,
             position: 0,
             entry_lines: Vec::new(),
+            counted: std::cell::Cell::new((0, 1)),
         }
     }
 
@@ -256,7 +260,15 @@ impl<'a> TermParser<'a> {
     }
 
     fn line(&self) -> usize {
-        self.text[..self.position].matches('\n').count() + 1
+        let (from, line) = self.counted.get();
+        let (from, line) = if from <= self.position {
+            (from, line)
+        } else {
+            (0, 1)
+        };
+        let line = line + self.text[from..self.position].matches('\n').count();
+        self.counted.set((self.position, line));
+        line
     }
 
     fn error(&self, message: &str) -> String {

@@ -76,8 +76,8 @@ fn to_packages(lock: Lockfile) -> Result<Vec<Package>, String> {
                 package.direct = Some(true);
             }
             // The version next to a dependency is the lower bound that the
-            // package asks for; the framework's own entry for that name
-            // holds the version that was resolved.
+            // package requires. The framework's own entry for that name has
+            // the version that was resolved.
             for dependency in entry.dependencies.keys() {
                 let reference = match entries.get(dependency).and_then(|e| e.resolved.as_deref()) {
                     Some(resolved) => format!("{dependency}@{resolved}"),

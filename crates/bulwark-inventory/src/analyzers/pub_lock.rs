@@ -61,9 +61,8 @@ enum Description {
     Other(serde::de::IgnoredAny),
 }
 
-/// Builds one package. SDK packages such as `flutter` carry the version
-/// `0.0.0`, which the lockfile writes for every package shipped inside the
-/// Flutter SDK; it is kept as written.
+/// Builds one package. SDK packages such as `flutter` carry the placeholder
+/// version `0.0.0` in the lockfile, and it is kept as written.
 fn to_package(name: &str, entry: &Entry) -> Package {
     let mut package = Package::new(PackageKind::Pub, name, &entry.version);
     let (mut vcs_url, mut repository_url) = (None, None);

@@ -34,7 +34,7 @@ impl Analyzer for SwiftResolvedAnalyzer {
             Some(FormatVersion::Number(other)) => {
                 return Err(format!("unsupported Package.resolved version {other}"));
             }
-            // Some writers quote the version; read it like the number.
+            // SwiftPM writes a number, but a quoted version is read the same way.
             Some(FormatVersion::Text(text)) => match text.as_str() {
                 "1" => resolved.object.map(|o| o.pins).unwrap_or_default(),
                 "2" | "3" => resolved.pins,
