@@ -97,6 +97,17 @@ fn packages(analyzer: &dyn Analyzer, path: &str, data: &[u8]) -> Result<Vec<Pack
     })
 }
 
+/// The reasons of the `Skipped` facts among `facts`.
+fn skipped(facts: &[Fact]) -> Vec<String> {
+    facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Skipped { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn found(packages: &[Package]) -> BTreeSet<(String, String)> {
     packages
         .iter()
@@ -541,6 +552,13 @@ fn archive_skips_nested_zip_bomb() {
     let bomb = writer.finish().unwrap().into_inner();
     assert!(bomb.len() < 1 << 20, "the bomb is small on disk");
 
+    let warnings = skipped(&JavaArchiveAnalyzer.analyze("app.war", &bomb).unwrap());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("WEB-INF/lib/bomb.jar"),
+        "{}",
+        warnings[0]
+    );
     let got = packages(&JavaArchiveAnalyzer, "app.war", &bomb).expect("a bomb inside is skipped");
     assert_eq!(
         found(&got),
@@ -577,6 +595,11 @@ fn archive_stops_at_total_inflation_budget() {
         packages(&JavaArchiveAnalyzer, "app.jar", &archive).expect("budget overrun skips entries");
     // 6 x 60 MiB exceeds the budget, so the archive after them is not read.
     assert!(got.is_empty(), "{got:?}");
+    let warnings = skipped(&JavaArchiveAnalyzer.analyze("app.jar", &archive).unwrap());
+    assert!(
+        warnings.iter().any(|w| w.contains("in total")),
+        "{warnings:?}"
+    );
 }
 
 /// Archives nested 40 deep: the levels within the depth limit are read
@@ -603,6 +626,9 @@ fn archive_limits_nesting_depth() {
         })
         .collect();
     let deepest = *levels.iter().max().unwrap();
+    let warnings = skipped(&JavaArchiveAnalyzer.analyze("outer.jar", &jar).unwrap());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("levels deep"), "{}", warnings[0]);
     assert_eq!(
         levels,
         (0..=deepest).collect(),
@@ -887,6 +913,10 @@ fn gradle_lock_matches_peers() {
             .or_else(|| files.get(&format!("{prefix}{fixture}/gradle.lockfile")))
             .unwrap_or_else(|| panic!("{fixture}"));
         let got = packages(&GradleLockAnalyzer, "gradle.lockfile", data).unwrap();
+        if fixture.ends_with("with-bad-pkg") {
+            let facts = GradleLockAnalyzer.analyze("gradle.lockfile", data).unwrap();
+            assert!(skipped(&facts).len() >= 3, "{:?}", skipped(&facts));
+        }
         let got_set = if peer == "syft" {
             artifact_only(found(&got))
         } else {

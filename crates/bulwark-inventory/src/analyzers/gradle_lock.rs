@@ -39,19 +39,15 @@ impl Analyzer for GradleLockAnalyzer {
             let [group, artifact, version] = parts.as_slice() else {
                 // Gradle writes only coordinate lines; anything else is a
                 // manual edit, which Gradle itself rejects.
-                tracing::debug!(
-                    line = index + 1,
-                    text = line,
-                    "skipped line that is not group:artifact:version"
-                );
+                facts.push(Fact::Skipped {
+                    reason: format!("line {}: {line:?} is not group:artifact:version", index + 1),
+                });
                 continue;
             };
             if !is_valid_id(group) || !is_valid_id(artifact) || version.is_empty() {
-                tracing::debug!(
-                    line = index + 1,
-                    text = line,
-                    "skipped line with invalid coordinates"
-                );
+                facts.push(Fact::Skipped {
+                    reason: format!("line {}: invalid coordinates {coordinates:?}", index + 1),
+                });
                 continue;
             }
             let mut package = maven_package(group, artifact, version);

@@ -50,9 +50,9 @@ impl Analyzer for JavaArchiveAnalyzer {
 
     fn analyze(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, String> {
         let mut budget = MAX_INFLATED_BYTES;
-        let mut packages = Vec::new();
-        read_archive(data, path, None, 0, &mut budget, &mut packages)?;
-        Ok(packages.into_iter().map(Fact::Package).collect())
+        let mut facts = Vec::new();
+        read_archive(data, path, None, 0, &mut budget, &mut facts)?;
+        Ok(facts)
     }
 }
 
@@ -67,14 +67,15 @@ pub(crate) fn is_java_archive(path: &str) -> bool {
 /// Reads one archive and, recursively, the archives in it. `outer` is the
 /// location of the top-level file; `inner` the path of this archive inside
 /// it, `None` at the top. Packages of nested archives carry the location
-/// `outer!/inner`; top-level ones get theirs from the caller.
+/// `outer!/inner`; top-level ones get theirs from the caller. Entries
+/// skipped for size, depth or damage become [`Fact::Skipped`] warnings.
 fn read_archive(
     data: &[u8],
     outer: &str,
     inner: Option<&str>,
     depth: usize,
     budget: &mut u64,
-    out: &mut Vec<Package>,
+    out: &mut Vec<Fact>,
 ) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(data))
         .map_err(|e| format!("not a readable zip archive: {e}"))?;
@@ -84,8 +85,7 @@ fn read_archive(
             zip.len()
         ));
     }
-    let label = inner.map_or_else(|| outer.to_owned(), |i| format!("{outer}!/{i}"));
-    let location = inner.map(|_| label.clone());
+    let location = inner.map(|i| format!("{outer}!/{i}"));
     let file_name = inner
         .unwrap_or(outer)
         .rsplit('/')
@@ -99,7 +99,7 @@ fn read_archive(
         let mut entry = match zip.by_index(index) {
             Ok(entry) => entry,
             Err(e) => {
-                tracing::debug!(archive = %label, index, error = %e, "skipped unreadable zip entry");
+                out.push(skipped(inner, &format!("entry {index}"), &e.to_string()));
                 continue;
             }
         };
@@ -117,16 +117,12 @@ fn read_archive(
                         poms.push(pom);
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(archive = %label, entry = %name, error = %e, "skipped pom.properties")
-                }
+                Err(e) => out.push(skipped(inner, &name, &e)),
             }
         } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             match read_limited(&mut entry, MAX_METADATA_BYTES, budget) {
                 Ok(bytes) => manifest = Some(Manifest::parse(&String::from_utf8_lossy(&bytes))),
-                Err(e) => {
-                    tracing::warn!(archive = %label, entry = %name, error = %e, "skipped MANIFEST.MF")
-                }
+                Err(e) => out.push(skipped(inner, &name, &e)),
             }
         } else if is_java_archive(&name) {
             nested.push(name);
@@ -158,15 +154,14 @@ fn read_archive(
             if let Some(location) = &location {
                 package.locations.push(location.clone());
             }
-            out.push(package);
+            out.push(Fact::Package(package));
         }
     }
 
     for name in nested {
         if depth + 1 > MAX_DEPTH {
-            // TODO: report skipped nested archives as inventory warnings,
-            // not only in the log.
-            tracing::warn!(archive = %label, entry = %name, "skipped nested archive: more than {MAX_DEPTH} levels deep");
+            let reason = format!("archive nested more than {MAX_DEPTH} levels deep");
+            out.push(skipped(inner, &name, &reason));
             continue;
         }
         let bytes = match zip.by_name(&name) {
@@ -181,10 +176,19 @@ fn read_archive(
             read_archive(&bytes, outer, Some(&inner_path), depth + 1, budget, out)
         });
         if let Err(e) = result {
-            tracing::warn!(archive = %label, entry = %name, error = %e, "skipped nested archive");
+            out.push(skipped(inner, &name, &e));
         }
     }
     Ok(())
+}
+
+/// Builds the warning for an entry that was not read. `inner` is the path
+/// of the containing archive inside the top-level file.
+fn skipped(inner: Option<&str>, entry: &str, reason: &str) -> Fact {
+    let prefix = inner.map(|i| format!("{i}!/")).unwrap_or_default();
+    Fact::Skipped {
+        reason: format!("skipped {prefix}{entry}: {reason}"),
+    }
 }
 
 /// Reads a zip entry whole, refusing entries larger than `limit` or than

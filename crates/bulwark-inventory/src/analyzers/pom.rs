@@ -223,6 +223,10 @@ impl<'a> Declared<'a> {
 /// licenses) and each declared dependency (direct; `dev` for test scope).
 pub(crate) fn pom_packages(project: &Element) -> Vec<Package> {
     let properties = Properties::of(project);
+    // TODO: resolve `<parent>` POMs of the same tree (`relativePath`,
+    // by default `../pom.xml`) once every file is read. Until then the
+    // properties, managed versions and dependencies that only a parent
+    // defines are missing, and such versions stay empty.
     let parent = project.child("parent");
     let group_id = project
         .value("groupId")
