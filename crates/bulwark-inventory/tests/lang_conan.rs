@@ -445,7 +445,7 @@ fn conan_lock_edges_name_locked_packages() {
     }
 }
 
-/// Syft puts the Conan user in the purl namespace; the purl specification
+/// Syft puts the Conan user in the purl namespace. The purl specification
 /// keeps the namespace for the vendor and has `user` and `channel`
 /// qualifiers, which we follow. Names and versions agree.
 #[test]

@@ -4,8 +4,8 @@
 //! SDK packages (`source: sdk`, such as `flutter`) carry the placeholder
 //! version `0.0.0` in the lockfile. We keep it as written, as Trivy does by
 //! default and OSV-SCALIBR does. Syft instead takes the lower bound of the
-//! `sdks.flutter` constraint (and drops the package when there is none),
-//! and Trivy does so behind an option; those expectations are the
+//! `sdks.flutter` constraint and drops the package when there is none.
+//! Trivy does the same behind an option. Those expectations are the
 //! exceptions below.
 
 mod support;

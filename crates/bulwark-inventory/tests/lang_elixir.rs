@@ -373,7 +373,7 @@ fn mix_lock_git_dependency_keeps_revision() {
     }
 }
 
-/// Syft takes the git revision as the version of a git dependency; we keep
+/// Syft takes the git revision as the version of a git dependency. We keep
 /// the revision in the purl's `vcs_url` and leave the version empty, as
 /// OSV-SCALIBR does, because a commit is no Hex version. Syft gives such
 /// dependencies no purl.
@@ -394,6 +394,7 @@ fn mix_lock_syft_purls() {
         expected.len() < before,
         "Syft's row for the git dependency uses its revision"
     );
+
     assert_names(
         &ours,
         &expected,

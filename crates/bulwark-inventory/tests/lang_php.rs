@@ -324,7 +324,7 @@ fn composer_lock_trivy_happy() {
 }
 
 /// Trivy's analyzer reads the neighbouring composer.json to tell direct
-/// from indirect packages; our analyzer reads one file, so only names,
+/// from indirect packages. Our analyzer reads one file, so only names,
 /// versions and the dev flag are compared here.
 #[test]
 fn composer_lock_trivy_analyzer_fixtures() {

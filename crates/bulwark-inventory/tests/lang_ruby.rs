@@ -608,3 +608,59 @@ fn ruby_wants_real_paths() {
         "usr/local/bundle/specifications/README"
     ));
 }
+
+/// A directory scan with every analyzer finds the lockfile and the
+/// installed gemspec by their real names and turns edges into package ids.
+#[test]
+fn ruby_directory_scan_links_edges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = Fixture {
+        source: TRIVY_PARSER,
+        dir: TRIVY_BUNDLER,
+        path: "testdata/Gemfile_bundler2.lock",
+    };
+    let spec = Fixture {
+        source: TRIVY_PARSER,
+        dir: TRIVY_GEMSPEC,
+        path: "testdata/normal00.gemspec",
+    };
+    std::fs::create_dir_all(dir.path().join("app")).expect("create app");
+    std::fs::write(dir.path().join("app/Gemfile.lock"), lock.data()).expect("write lockfile");
+    let specifications = dir.path().join("usr/local/bundle/specifications");
+    std::fs::create_dir_all(&specifications).expect("create specifications");
+    std::fs::write(specifications.join("rake-13.0.3.gemspec"), spec.data()).expect("write gemspec");
+
+    let inventory = support::inventory_dir(dir.path());
+    assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
+    let gems: Vec<&bulwark_inventory::Package> = inventory
+        .packages
+        .iter()
+        .filter(|p| p.kind == bulwark_inventory::PackageKind::Gem)
+        .collect();
+    let locked = run(&GemfileLockAnalyzer, &lock).len();
+    assert_eq!(
+        gems.len(),
+        locked + 1,
+        "every locked gem and the installed rake"
+    );
+    let rake = gems
+        .iter()
+        .find(|p| p.name == "rake")
+        .expect("installed rake");
+    assert!(
+        rake.locations[0].ends_with("specifications/rake-13.0.3.gemspec"),
+        "{:?}",
+        rake.locations
+    );
+    let pry = gems.iter().find(|p| p.name == "pry").expect("locked pry");
+    let coderay = gems
+        .iter()
+        .find(|p| p.name == "coderay")
+        .expect("locked coderay");
+    assert!(
+        pry.depends_on.contains(&coderay.id),
+        "{:?} lacks {}",
+        pry.depends_on,
+        coderay.id
+    );
+}
