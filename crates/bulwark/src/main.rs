@@ -1,5 +1,6 @@
 //! The `bulwark` command line.
 
+mod db;
 mod sbom;
 
 use std::io::{IsTerminal, Write};
@@ -35,6 +36,9 @@ struct Cli {
 enum Command {
     /// List every package in an image or directory as an SBOM.
     Sbom(sbom::SbomArgs),
+    /// Build, update and inspect the offline vulnerability database.
+    #[command(subcommand_required = true)]
+    Db(db::DbArgs),
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(&args),
+        Command::Db(args) => db::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

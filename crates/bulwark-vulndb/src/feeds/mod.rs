@@ -2,10 +2,15 @@
 //! [`Record`]s, mostly OSV [`Advisory`] documents.
 //!
 //! The importer walks its inputs (files, directories, `.tar.gz` and `.zip`
-//! archives), decompresses `.gz`, `.bz2` and `.xz` files, and hands every file to the first
-//! converter whose [`FeedConverter::detect`] accepts it, or to the one named
+//! archives), decompresses `.gz`, `.bz2` and `.xz` files, and hands every
+//! file to the first converter whose [`FeedConverter::detect`] accepts it, or to the one named
 //! with `--format`. To add a format, write `feeds/<name>.rs` with a type that
 //! implements [`FeedConverter`] and add one line to [`converters`].
+
+pub mod alpine;
+pub mod epss;
+pub mod kev;
+pub mod osv;
 
 use std::fmt;
 use std::path::Path;
@@ -51,7 +56,19 @@ pub trait FeedConverter: Send + Sync {
 /// Returns every converter, in detection order: the first one whose
 /// [`FeedConverter::detect`] accepts a file converts it.
 pub fn converters() -> Vec<Box<dyn FeedConverter>> {
-    vec![]
+    vec![
+        Box::new(kev::KevConverter),
+        Box::new(epss::EpssConverter),
+        Box::new(alpine::AlpineSecdbConverter),
+        // Register new converters above this line: OSV detection is the
+        // loosest, so it goes last.
+        Box::new(osv::OsvConverter),
+    ]
+}
+
+/// Returns the names of every converter, for help and error messages.
+pub fn converter_names() -> Vec<&'static str> {
+    converters().iter().map(|c| c.name()).collect()
 }
 
 /// Returns the converter named `name`, as given to `--format`.
@@ -91,6 +108,8 @@ pub struct KevEntry {
     pub vendor: String,
     /// Product name.
     pub product: String,
+    /// Short name of the vulnerability.
+    pub name: String,
     /// `Known` when the CVE is known to be used in ransomware campaigns,
     /// otherwise `Unknown`, as CISA spells it.
     pub ransomware_use: String,

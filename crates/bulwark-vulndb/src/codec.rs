@@ -1,0 +1,90 @@
+//! Compression of stored records: zstd with a dictionary trained per feed.
+//!
+//! OSV records are small JSON documents that repeat the same keys, URLs and
+//! ecosystem names, so one record alone compresses poorly. A dictionary
+//! trained on the feed's own records holds what they share, and each record
+//! is still compressed on its own so a lookup decompresses only what it
+//! returns.
+
+use zstd::bulk::{Compressor, Decompressor};
+
+/// zstd compression level for records.
+pub(crate) const LEVEL: i32 = 19;
+
+/// Maximum size of a trained dictionary, in bytes.
+const MAX_DICTIONARY_LEN: usize = 64 * 1024;
+
+/// Maximum sample bytes fed to dictionary training; training time grows
+/// with it, and a few MiB of records teach all a feed repeats.
+const MAX_SAMPLE_BYTES: usize = 4 << 20;
+
+/// Feeds with fewer records than this are compressed without a dictionary:
+/// training needs enough samples, and the dictionary would outweigh them.
+const MIN_SAMPLES: usize = 64;
+
+/// Maximum size of one decompressed record, in bytes.
+pub(crate) const MAX_RECORD_LEN: usize = 64 << 20;
+
+/// Trains a dictionary on `records`, or returns `None` when there are too
+/// few of them or training fails.
+pub(crate) fn train(records: &[Vec<u8>]) -> Option<Vec<u8>> {
+    if records.len() < MIN_SAMPLES {
+        return None;
+    }
+    let total: usize = records.iter().map(Vec::len).sum();
+    let step = total.div_ceil(MAX_SAMPLE_BYTES).max(1);
+    let samples: Vec<&[u8]> = records
+        .iter()
+        .step_by(step)
+        .map(|r| &r[..r.len().min(128 << 10)])
+        .collect();
+    let sample_total: usize = samples.iter().map(|s| s.len()).sum();
+    let max_len = MAX_DICTIONARY_LEN.min(sample_total / 25).max(1024);
+    match zstd::dict::from_samples(&samples, max_len) {
+        Ok(dictionary) => Some(dictionary),
+        Err(error) => {
+            tracing::debug!("dictionary training failed, compressing without one: {error}");
+            None
+        }
+    }
+}
+
+/// Creates a compressor for records of a feed with `dictionary`.
+pub(crate) fn compressor(dictionary: Option<&[u8]>) -> std::io::Result<Compressor<'static>> {
+    let mut compressor = match dictionary {
+        Some(dictionary) => Compressor::with_dictionary(LEVEL, dictionary)?,
+        None => Compressor::new(LEVEL)?,
+    };
+    // Record lengths are kept in the frame, so decompression can size its
+    // buffer; checksums are left out, as SQLite pages are not the place
+    // where corruption would start.
+    compressor.include_contentsize(true)?;
+    compressor.include_checksum(false)?;
+    compressor.include_dictid(false)?;
+    Ok(compressor)
+}
+
+/// Creates a decompressor for records of a feed with `dictionary`.
+pub(crate) fn decompressor(dictionary: Option<&[u8]>) -> std::io::Result<Decompressor<'static>> {
+    match dictionary {
+        Some(dictionary) => Decompressor::with_dictionary(dictionary),
+        None => Decompressor::new(),
+    }
+}
+
+/// Decompresses one record.
+pub(crate) fn decompress(
+    decompressor: &mut Decompressor<'static>,
+    data: &[u8],
+) -> Result<Vec<u8>, String> {
+    let length = zstd::zstd_safe::get_frame_content_size(data)
+        .map_err(|_| "not a zstd frame".to_owned())?
+        .ok_or_else(|| "zstd frame without a content size".to_owned())?;
+    let length = usize::try_from(length)
+        .ok()
+        .filter(|&l| l <= MAX_RECORD_LEN)
+        .ok_or_else(|| format!("record of {length} bytes is over the limit"))?;
+    decompressor
+        .decompress(data, length)
+        .map_err(|e| format!("zstd: {e}"))
+}

@@ -1,0 +1,509 @@
+//! Read-only access for scans.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use bulwark_osv::{Advisory, Affected};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use zstd::bulk::Decompressor;
+
+use super::{EPSS_SCALE, SCHEMA_VERSION, decode_postings, package_key, split_ecosystem};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::feeds::{EpssScore, KevEntry};
+
+/// Provenance of one stored feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedInfo {
+    /// Feed name: the input's path for `db import`, `osv/<Ecosystem>`,
+    /// `kev` or `epss` for `db update`.
+    pub name: String,
+    /// Converters that read the feed's files, such as `osv` or `kev`.
+    pub formats: Vec<String>,
+    /// Path or URL the feed was read from.
+    pub source: String,
+    /// SHA-256 of the input file, or for a directory of the sorted list of
+    /// its files' digests and paths, in lowercase hex.
+    pub sha256: String,
+    /// Size of the input in bytes, as read (compressed).
+    pub size: u64,
+    /// Records stored: advisories, KEV entries and EPSS scores.
+    pub records: u64,
+    /// Records skipped as invalid.
+    pub skipped: u64,
+    /// Newest `modified` time of the feed's advisories, RFC 3339.
+    pub newest_modified: Option<String>,
+    /// Import time, Unix seconds.
+    pub imported_at: i64,
+    /// HTTP `ETag` of the download, for conditional requests.
+    pub etag: Option<String>,
+    /// HTTP `Last-Modified` of the download, for conditional requests.
+    pub last_modified: Option<String>,
+}
+
+/// Row counts of the whole database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Advisory rows, one per advisory and feed.
+    pub advisories: u64,
+    /// Indexed (ecosystem, package) pairs.
+    pub packages: u64,
+    /// KEV entries.
+    pub kev: u64,
+    /// EPSS scores.
+    pub epss: u64,
+}
+
+/// A vulnerability database opened read-only.
+///
+/// Imports replace the file by renaming a new one over it, so an open
+/// database keeps reading the file it opened.
+pub struct Database {
+    conn: Connection,
+    path: PathBuf,
+    ecosystems: HashMap<(String, String), i64>,
+    decompressors: Mutex<HashMap<i64, Decompressor<'static>>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One stored advisory row, before its record is decompressed.
+struct Row {
+    feed: i64,
+    id: String,
+    modified: Option<i64>,
+    record: Vec<u8>,
+}
+
+impl Database {
+    /// Opens the database at `path` read-only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Missing`] when there is no file, [`Error::SchemaVersion`]
+    /// when another schema version wrote it, [`Error::Sqlite`] when it is
+    /// not a database.
+    pub fn open(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::Missing {
+                path: path.to_owned(),
+            });
+        }
+        let sqlite = |e| Error::sqlite(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sqlite)?;
+        if version.as_deref() != Some(SCHEMA_VERSION.to_string().as_str()) {
+            return Err(Error::SchemaVersion {
+                path: path.to_owned(),
+                found: version.unwrap_or_else(|| "none".to_owned()),
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let mut ecosystems = HashMap::new();
+        {
+            let mut statement = conn
+                .prepare("SELECT id, ecosystem, release FROM ecosystems")
+                .map_err(sqlite)?;
+            let mut rows = statement.query([]).map_err(sqlite)?;
+            while let Some(row) = rows.next().map_err(sqlite)? {
+                ecosystems.insert(
+                    (row.get(1).map_err(sqlite)?, row.get(2).map_err(sqlite)?),
+                    row.get(0).map_err(sqlite)?,
+                );
+            }
+        }
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+            ecosystems,
+            decompressors: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Opens the database in `cache_dir` (`db/bulwark.db`) read-only.
+    ///
+    /// # Errors
+    ///
+    /// As [`Database::open`].
+    pub fn open_in(cache_dir: &Path) -> Result<Self> {
+        Self::open(&crate::paths::db_path(cache_dir))
+    }
+
+    /// Returns the database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sqlite(&self, error: rusqlite::Error) -> Error {
+        Error::sqlite(&self.path, error)
+    }
+
+    /// Returns the advisories that affect package `name` in `ecosystem`
+    /// (`PyPI`, `Alpine`) and `release` (`v3.19`; `None` for ecosystems
+    /// without releases), each with the `affected` entry that names the
+    /// package.
+    ///
+    /// The ecosystem is matched without regard to ASCII case, and `name`
+    /// is normalized as the ecosystem compares names (PEP 503 for PyPI).
+    /// Advisories from several feeds with the same id are returned once,
+    /// from the feed whose copy was modified last. Withdrawn advisories are
+    /// never returned. An advisory with several entries for the package is
+    /// returned once per entry.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] or [`Error::Corrupt`] when the file is damaged.
+    pub fn affected_for(
+        &self,
+        ecosystem: &str,
+        release: Option<&str>,
+        name: &str,
+    ) -> Result<Vec<(Advisory, Affected)>> {
+        let (ecosystem, _) = split_ecosystem(ecosystem);
+        let release = release.map(str::trim).unwrap_or_default();
+        let Some(&ecosystem_id) = self
+            .ecosystems
+            .get(&(ecosystem.clone(), release.to_owned()))
+        else {
+            return Ok(Vec::new());
+        };
+        let key = package_key(&ecosystem, name);
+        let postings: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT advisories FROM packages WHERE ecosystem = ?1 AND name = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![ecosystem_id, key], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(|e| self.sqlite(e))?;
+        let Some(postings) = postings else {
+            return Ok(Vec::new());
+        };
+        let keys = decode_postings(&postings).ok_or_else(|| Error::Corrupt {
+            path: self.path.clone(),
+            id: format!("{ecosystem}:{release}/{key}"),
+            reason: "malformed package index entry".to_owned(),
+        })?;
+
+        // Several feeds may hold the same id: keep the copy modified last.
+        let mut rows: Vec<Row> = Vec::with_capacity(keys.len());
+        let mut position: HashMap<String, usize> = HashMap::new();
+        for advisory_key in keys {
+            let row = self.row(advisory_key)?;
+            match position.get(&row.id) {
+                Some(&i) if row.modified <= rows[i].modified => {}
+                Some(&i) => rows[i] = row,
+                None => {
+                    position.insert(row.id.clone(), rows.len());
+                    rows.push(row);
+                }
+            }
+        }
+
+        let mut matches = Vec::new();
+        for row in rows {
+            let advisory = self.decode(row)?;
+            for affected in &advisory.affected {
+                let Some(package) = &affected.package else {
+                    continue;
+                };
+                let (entry_ecosystem, entry_release) = split_ecosystem(&package.ecosystem);
+                if entry_ecosystem == ecosystem
+                    && entry_release == release
+                    && package_key(&ecosystem, &package.name) == key
+                {
+                    matches.push((advisory.clone(), affected.clone()));
+                }
+            }
+        }
+        Ok(matches)
+    }
+
+    /// Returns every stored copy of the advisory with id or alias `id`, one
+    /// per feed that has it, newest `modified` first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] or [`Error::Corrupt`] when the file is damaged.
+    pub fn advisories_with_id(&self, id: &str) -> Result<Vec<Advisory>> {
+        let keys: Vec<i64> = self
+            .conn
+            .prepare_cached("SELECT advisory FROM aliases WHERE alias = ?1")
+            .and_then(|mut s| {
+                s.query_map([id], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()
+            })
+            .map_err(|e| self.sqlite(e))?;
+        let mut advisories = keys
+            .into_iter()
+            .map(|key| self.row(key).and_then(|row| self.decode(row)))
+            .collect::<Result<Vec<_>>>()?;
+        advisories.sort_by(|a, b| {
+            crate::time::parse_rfc3339(&b.modified).cmp(&crate::time::parse_rfc3339(&a.modified))
+        });
+        Ok(advisories)
+    }
+
+    /// Returns the ids an advisory is known by: its own id, its aliases,
+    /// and the ids of stored advisories that list any of those as an alias.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn related_ids(&self, advisory: &Advisory) -> Result<BTreeSet<String>> {
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        ids.insert(advisory.id.clone());
+        ids.extend(advisory.aliases.iter().cloned());
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT advisories.id FROM aliases JOIN advisories ON advisories.key = aliases.advisory \
+                 WHERE aliases.alias = ?1",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let mut found = Vec::new();
+        for id in &ids {
+            let rows = statement
+                .query_map([id], |row| row.get::<_, String>(0))
+                .map_err(|e| self.sqlite(e))?;
+            for row in rows {
+                found.push(row.map_err(|e| self.sqlite(e))?);
+            }
+        }
+        ids.extend(found);
+        Ok(ids)
+    }
+
+    /// Returns the KEV entry of a CVE id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
+        self.conn
+            .prepare_cached(
+                "SELECT cve, date_added, due_date, vendor, product, name, ransomware_use, notes \
+                 FROM kev WHERE cve = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([cve], |row| {
+                    Ok(KevEntry {
+                        cve: row.get(0)?,
+                        date_added: row.get(1)?,
+                        due_date: row.get(2)?,
+                        vendor: row.get(3)?,
+                        product: row.get(4)?,
+                        name: row.get(5)?,
+                        ransomware_use: row.get(6)?,
+                        notes: row.get(7)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Returns the EPSS score of a CVE id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
+        self.conn
+            .prepare_cached("SELECT cve, score, percentile, day FROM epss WHERE cve = ?1")
+            .and_then(|mut s| {
+                s.query_row([cve], |row| {
+                    Ok(EpssScore {
+                        cve: row.get(0)?,
+                        score: row.get::<_, i64>(1)? as f64 / EPSS_SCALE,
+                        percentile: row.get::<_, i64>(2)? as f64 / EPSS_SCALE,
+                        date: crate::time::format_rfc3339(row.get::<_, i64>(3)? * 86_400)[..10]
+                            .to_owned(),
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Returns the KEV entries of every CVE id an advisory is known by (see
+    /// [`Database::related_ids`]), so an advisory `GHSA-x` with alias
+    /// `CVE-y` gets `CVE-y`'s entry.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn kev_for(&self, advisory: &Advisory) -> Result<Vec<KevEntry>> {
+        let mut entries = Vec::new();
+        for id in self.related_ids(advisory)? {
+            if id.starts_with("CVE-")
+                && let Some(entry) = self.kev(&id)?
+            {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Returns the EPSS scores of every CVE id an advisory is known by, as
+    /// for [`Database::kev_for`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn epss_for(&self, advisory: &Advisory) -> Result<Vec<EpssScore>> {
+        let mut scores = Vec::new();
+        for id in self.related_ids(advisory)? {
+            if id.starts_with("CVE-")
+                && let Some(score) = self.epss(&id)?
+            {
+                scores.push(score);
+            }
+        }
+        Ok(scores)
+    }
+
+    /// Returns the stored feeds, by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn feeds(&self) -> Result<Vec<FeedInfo>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT name, formats, source, sha256, size, records, skipped, newest_modified, \
+                 imported_at, etag, last_modified FROM feeds ORDER BY name",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(FeedInfo {
+                    name: row.get(0)?,
+                    formats: row
+                        .get::<_, String>(1)?
+                        .split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    source: row.get(2)?,
+                    sha256: row.get(3)?,
+                    size: row.get::<_, i64>(4)?.try_into().unwrap_or(0),
+                    records: row.get::<_, i64>(5)?.try_into().unwrap_or(0),
+                    skipped: row.get::<_, i64>(6)?.try_into().unwrap_or(0),
+                    newest_modified: row.get(7)?,
+                    imported_at: row.get(8)?,
+                    etag: row.get(9)?,
+                    last_modified: row.get(10)?,
+                })
+            })
+            .map_err(|e| self.sqlite(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Returns row counts of the whole database.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn counts(&self) -> Result<Counts> {
+        let count = |table: &str| -> Result<u64> {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .map(|n| n.try_into().unwrap_or(0))
+                .map_err(|e| self.sqlite(e))
+        };
+        Ok(Counts {
+            advisories: count("advisories")?,
+            packages: count("packages")?,
+            kev: count("kev")?,
+            epss: count("epss")?,
+        })
+    }
+
+    /// Returns the ids of the advisories stored for `feed`, sorted, for
+    /// audits and tests.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file is damaged.
+    pub fn advisory_ids(&self, feed: &str) -> Result<Vec<String>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT advisories.id FROM advisories JOIN feeds ON feeds.id = advisories.feed \
+                 WHERE feeds.name = ?1 ORDER BY advisories.id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([feed], |row| row.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn row(&self, key: i64) -> Result<Row> {
+        self.conn
+            .prepare_cached("SELECT feed, id, modified, record FROM advisories WHERE key = ?1")
+            .and_then(|mut s| {
+                s.query_row([key], |row| {
+                    Ok(Row {
+                        feed: row.get(0)?,
+                        id: row.get(1)?,
+                        modified: row.get(2)?,
+                        record: row.get(3)?,
+                    })
+                })
+            })
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// Decompresses and parses a row's record.
+    fn decode(&self, row: Row) -> Result<Advisory> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: self.path.clone(),
+            id: row.id.clone(),
+            reason,
+        };
+        let json = {
+            let mut decompressors = self
+                .decompressors
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !decompressors.contains_key(&row.feed) {
+                let dictionary: Option<Vec<u8>> = self
+                    .conn
+                    .prepare_cached("SELECT dictionary FROM feeds WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([row.feed], |r| r.get(0)))
+                    .map_err(|e| self.sqlite(e))?;
+                let decompressor = codec::decompressor(dictionary.as_deref())
+                    .map_err(|e| corrupt(format!("invalid dictionary: {e}")))?;
+                decompressors.insert(row.feed, decompressor);
+            }
+            let decompressor = decompressors.get_mut(&row.feed).expect("inserted above");
+            codec::decompress(decompressor, &row.record).map_err(&corrupt)?
+        };
+        serde_json::from_slice(&json).map_err(|e| corrupt(format!("invalid JSON: {e}")))
+    }
+}
