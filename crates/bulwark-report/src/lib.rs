@@ -9,7 +9,7 @@ mod spdx_json;
 mod table;
 
 pub use cyclonedx::write_cyclonedx;
-pub use meta::{DocumentMeta, format_timestamp};
+pub use meta::{DocumentMeta, TIMESTAMP_RANGE, format_timestamp};
 pub use native::{NATIVE_SCHEMA_VERSION, write_native_json};
 pub use spdx_json::write_spdx_json;
 pub use table::write_table;
@@ -17,9 +17,13 @@ pub use table::write_table;
 /// Output formats of `bulwark sbom`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SbomFormat {
+    /// A summary line and one row per package, for people.
     Table,
+    /// The native JSON format described in `docs/json-format.md`.
     Json,
+    /// CycloneDX 1.6 JSON.
     CycloneDx,
+    /// SPDX 2.3 JSON.
     SpdxJson,
 }
 

@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use bulwark_inventory::Inventory;
 
-/// Version of the native JSON layout. It changes when a field is removed
-/// or changes meaning; new fields do not change it.
+/// Version of the native JSON layout. It changes when a field is removed,
+/// renamed or changes meaning or type; new optional fields do not change
+/// it. `docs/json-format.md` describes every field.
 pub const NATIVE_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
@@ -36,7 +37,7 @@ pub fn write_native_json(inventory: &Inventory) -> String {
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|e| {
         // Serializing plain structs of strings cannot fail; keep a valid
         // document if it ever does.
-        format!("{{\"error\": {:?}}}", e.to_string())
+        serde_json::json!({ "error": e.to_string() }).to_string()
     });
     text.push('\n');
     text

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use bulwark_image::{Limits, Platform, Target};
 use bulwark_inventory::{AnalyzerSet, Inventory};
-use bulwark_report::{DocumentMeta, SbomFormat, render_sbom};
+use bulwark_report::{DocumentMeta, SbomFormat, TIMESTAMP_RANGE, render_sbom};
 
 use crate::{EXIT_ERROR, EXIT_OK};
 
@@ -83,7 +83,9 @@ pub(crate) fn inventory_target(target_text: &str, args: &ImageArgs) -> anyhow::R
     let analyzers = AnalyzerSet::all();
     let platform = args.platform()?;
     match &target {
-        Target::Dir(path) => Ok(bulwark_inventory::inventory_directory(path, &limits, &analyzers)?),
+        Target::Dir(path) => Ok(bulwark_inventory::inventory_directory(
+            path, &limits, &analyzers,
+        )?),
         Target::Registry(reference) => {
             let image = bulwark_image::registry::pull(
                 reference,
@@ -94,26 +96,39 @@ pub(crate) fn inventory_target(target_text: &str, args: &ImageArgs) -> anyhow::R
                     ..Default::default()
                 },
             )?;
-            Ok(bulwark_inventory::inventory_image(&image, &limits, &analyzers))
+            Ok(bulwark_inventory::inventory_image(
+                &image, &limits, &analyzers,
+            ))
         }
         _ => {
             let image = bulwark_image::open_image(&target, platform.as_ref(), &limits)
                 .with_context(|| format!("failed to open {target}"))?;
-            Ok(bulwark_inventory::inventory_image(&image, &limits, &analyzers))
+            Ok(bulwark_inventory::inventory_image(
+                &image, &limits, &analyzers,
+            ))
         }
     }
 }
 
-/// Reads `SOURCE_DATE_EPOCH`, rejecting values that are not integers.
+/// Reads `SOURCE_DATE_EPOCH`, rejecting values that are not integers or
+/// that an RFC 3339 timestamp cannot hold.
 pub(crate) fn source_date_epoch() -> anyhow::Result<Option<i64>> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) if !text.trim().is_empty() => text
-            .trim()
-            .parse()
-            .map(Some)
-            .with_context(|| format!("invalid SOURCE_DATE_EPOCH {text:?}: expected Unix seconds")),
-        _ => Ok(None),
+    let text = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.trim().is_empty() => text,
+        _ => return Ok(None),
+    };
+    let seconds: i64 = text
+        .trim()
+        .parse()
+        .with_context(|| format!("invalid SOURCE_DATE_EPOCH {text:?}: expected Unix seconds"))?;
+    if !TIMESTAMP_RANGE.contains(&seconds) {
+        bail!(
+            "invalid SOURCE_DATE_EPOCH {text:?}: expected Unix seconds from {} to {}",
+            TIMESTAMP_RANGE.start(),
+            TIMESTAMP_RANGE.end()
+        );
     }
+    Ok(Some(seconds))
 }
 
 pub(crate) fn run(args: &SbomArgs) -> anyhow::Result<u8> {
@@ -138,5 +153,9 @@ pub(crate) fn run(args: &SbomArgs) -> anyhow::Result<u8> {
     for error in &inventory.errors {
         tracing::error!("{error}");
     }
-    Ok(if inventory.is_partial() { EXIT_ERROR } else { EXIT_OK })
+    Ok(if inventory.is_partial() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    })
 }
