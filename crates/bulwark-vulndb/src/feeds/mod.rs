@@ -8,9 +8,14 @@
 //! implements [`FeedConverter`] and add one line to [`converters`].
 
 pub mod alpine;
+pub mod debian_oval;
 pub mod epss;
 pub mod kev;
 pub mod osv;
+mod oval;
+pub mod redhat_oval;
+pub mod rocky_oval;
+pub mod ubuntu_oval;
 
 use std::fmt;
 use std::path::Path;
@@ -60,6 +65,10 @@ pub fn converters() -> Vec<Box<dyn FeedConverter>> {
         Box::new(kev::KevConverter),
         Box::new(epss::EpssConverter),
         Box::new(alpine::AlpineSecdbConverter),
+        Box::new(debian_oval::DebianOval),
+        Box::new(ubuntu_oval::UbuntuOval),
+        Box::new(redhat_oval::RedHatOval),
+        Box::new(rocky_oval::RockyOval),
         // Register new converters above this line: OSV detection is the
         // loosest, so it goes last.
         Box::new(osv::OsvConverter),
