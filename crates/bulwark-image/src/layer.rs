@@ -4,9 +4,7 @@ use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex};
 
-use sha2::{Digest as _, Sha256};
-
-use crate::digest::{Digest, HashingReader};
+use crate::digest::{BackgroundHasher, Digest, HashingReader};
 use crate::error::LayerError;
 use crate::limits::Limits;
 use crate::merge::{Node, NodeKind};
@@ -96,9 +94,15 @@ impl<O> LayerScan<O> {
 }
 
 /// Digest and byte count of the raw blob, shared with the reader that
-/// feeds the decompressor.
+/// feeds the decompressor. Hashing stops for uncompressed blobs, whose
+/// digest equals the diff id computed downstream.
 #[derive(Clone)]
-struct RawTap(Arc<Mutex<(Sha256, u64)>>);
+struct RawTap(Arc<Mutex<TapState>>);
+
+struct TapState {
+    hasher: Option<BackgroundHasher>,
+    bytes: u64,
+}
 
 struct TappedReader<R> {
     inner: R,
@@ -109,20 +113,55 @@ impl<R: Read> Read for TappedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut state = self.tap.0.lock().unwrap_or_else(|e| e.into_inner());
-        state.0.update(&buf[..n]);
-        state.1 += n as u64;
+        if let Some(hasher) = state.hasher.as_mut() {
+            hasher.update(&buf[..n]);
+        }
+        state.bytes += n as u64;
         Ok(n)
     }
 }
 
 impl RawTap {
-    fn bytes(&self) -> u64 {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).1
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(TapState {
+            hasher: Some(BackgroundHasher::new()),
+            bytes: 0,
+        })))
     }
 
-    fn digest(&self) -> Digest {
-        let state = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        Digest::from_hasher(state.0.clone())
+    fn bytes(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).bytes
+    }
+
+    fn is_hashing(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .hasher
+            .is_some()
+    }
+
+    fn stop_hashing(&self) {
+        let hasher = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .hasher
+            .take();
+        if let Some(hasher) = hasher {
+            hasher.finish();
+        }
+    }
+
+    /// The digest of the blob; `None` once hashing was stopped.
+    fn digest(&self) -> Option<Digest> {
+        let hasher = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .hasher
+            .take();
+        hasher.map(|h| h.finish().0)
     }
 }
 
@@ -219,7 +258,7 @@ pub fn scan_layer<H: FileHandler>(
     limits: &Limits,
     handler: &H,
 ) -> LayerScan<H::Output> {
-    let tap = RawTap(Arc::new(Mutex::new((Sha256::new(), 0))));
+    let tap = RawTap::new();
     let tapped = TappedReader {
         inner: blob,
         tap: tap.clone(),
@@ -247,15 +286,19 @@ pub fn scan_layer<H: FileHandler>(
             }
         }
     } else {
+        tap.stop_hashing();
         Box::new(buffered)
     };
+    let compressed = tap.is_hashing();
     let guarded = BombGuard {
         inner: decompressed,
         tap: tap.clone(),
         produced: 0,
         limits: limits.clone(),
     };
-    let hashing = HashingReader::new(guarded);
+    // Large reads keep the hashing thread's hand-offs few; the tar parser
+    // itself reads in 512-byte blocks.
+    let hashing = BufReader::with_capacity(1 << 20, HashingReader::new(guarded));
     let mut archive = tar::Archive::new(hashing);
     let mut scan = LayerScan::new();
 
@@ -268,14 +311,21 @@ pub fn scan_layer<H: FileHandler>(
     {
         scan.error = Some(classify(name, &e));
     }
-    let (diff_id, uncompressed) = rest.finish();
+    let (diff_id, uncompressed) = rest.into_inner().finish();
     scan.uncompressed_bytes = uncompressed;
     if scan.error.is_some() {
         return scan;
     }
     scan.diff_id = Some(diff_id.clone());
     let checks = [
-        ("blob digest", expected.blob.as_ref(), tap.digest()),
+        (
+            "blob digest",
+            expected.blob.as_ref(),
+            match tap.digest() {
+                Some(digest) if compressed => digest,
+                _ => diff_id.clone(),
+            },
+        ),
         ("diff id", expected.diff_id.as_ref(), diff_id),
     ];
     for (what, want, actual) in checks {
@@ -336,7 +386,8 @@ fn walk_entries<R: Read, H: FileHandler>(
         let path = match normalize_entry_path(&raw_path) {
             Ok(path) => path,
             Err(reason) => {
-                scan.warnings.push(format!("skipped unsafe entry: {reason}"));
+                scan.warnings
+                    .push(format!("skipped unsafe entry: {reason}"));
                 continue;
             }
         };
@@ -348,7 +399,8 @@ fn walk_entries<R: Read, H: FileHandler>(
             if hidden == ".wh..opq" {
                 scan.opaque_dirs.push(parent.to_owned());
             } else if hidden.is_empty() || hidden == "." || hidden == ".." {
-                scan.warnings.push(format!("skipped invalid whiteout {raw_path:?}"));
+                scan.warnings
+                    .push(format!("skipped invalid whiteout {raw_path:?}"));
             } else if parent.is_empty() {
                 scan.whiteouts.push(hidden.to_owned());
             } else {
