@@ -7,6 +7,10 @@ use crate::package::{Package, PackageKind};
 
 /// What an analyzer learned from one file.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "packages are by far the most common fact; boxing each would add an allocation per package"
+)]
 pub enum Fact {
     /// A package. Its `locations` are filled in by the caller.
     Package(Package),

@@ -218,7 +218,6 @@ pub fn assemble(
     packages.reverse_os_first();
     assign_ids(&mut packages);
     resolve_dependencies(&mut packages);
-    let mut errors = errors;
     errors.sort();
     errors.dedup();
     warnings.sort();
@@ -361,7 +360,9 @@ fn resolve_dependencies(packages: &mut [Package]) {
                     };
                     let candidates = by_name
                         .get(&(package.kind, name_key(package.kind, name)))
-                        .or_else(|| by_name.get(&(package.kind, name_key(package.kind, reference))))?;
+                        .or_else(|| {
+                            by_name.get(&(package.kind, name_key(package.kind, reference)))
+                        })?;
                     let same_version = |c: &&(&str, &str, &str)| version.is_none_or(|v| c.1 == v);
                     let chosen = candidates
                         .iter()
@@ -406,13 +407,16 @@ fn merge_declared_into_installed(packages: &mut Vec<Package>) {
         _ => p.version.clone(),
     };
     let location = |p: &Package| p.locations.first().cloned().unwrap_or_default();
-    let is_installed =
-        |p: &Package| crate::analyzers::is_installed_metadata(p.kind, &location(p));
+    let is_installed = |p: &Package| crate::analyzers::is_installed_metadata(p.kind, &location(p));
     let mut installed: HashMap<(PackageKind, String, String), Vec<usize>> = HashMap::new();
     for (i, package) in packages.iter().enumerate() {
         if is_installed(package) {
             installed
-                .entry((package.kind, name_key(package.kind, &package.name), version_key(package)))
+                .entry((
+                    package.kind,
+                    name_key(package.kind, &package.name),
+                    version_key(package),
+                ))
                 .or_default()
                 .push(i);
         }
@@ -425,13 +429,21 @@ fn merge_declared_into_installed(packages: &mut Vec<Package>) {
         if declared.kind.is_os() || is_installed(declared) {
             continue;
         }
-        let key = (declared.kind, name_key(declared.kind, &declared.name), version_key(declared));
+        let key = (
+            declared.kind,
+            name_key(declared.kind, &declared.name),
+            version_key(declared),
+        );
         let Some(candidates) = installed.get(&key) else {
             continue;
         };
         let file = location(declared);
         let dir = file.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let mut root = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let mut root = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         if declared.kind == PackageKind::Npm {
             root.push_str("node_modules/");
         }
