@@ -164,11 +164,25 @@ pub fn open_image(
         }
         Target::OciArchive { path, tag } => {
             let archive = TarArchive::open(path, limits)?;
-            open_oci(name, Box::new(archive), path, tag.as_deref(), platform, limits)
+            open_oci(
+                name,
+                Box::new(archive),
+                path,
+                tag.as_deref(),
+                platform,
+                limits,
+            )
         }
         Target::OciDir { path, tag } => {
             let layout = DirBlobs { root: path.clone() };
-            open_oci(name, Box::new(layout), path, tag.as_deref(), platform, limits)
+            open_oci(
+                name,
+                Box::new(layout),
+                path,
+                tag.as_deref(),
+                platform,
+                limits,
+            )
         }
         Target::File(path) => open_detected_file(name, path, platform, limits),
         Target::Dir(path) => Err(ImageError::InvalidTarget {
@@ -553,8 +567,19 @@ impl TarArchive {
         })
     }
 
-    fn read_small(&self, key: &str, what: &'static str, limits: &Limits) -> Result<Vec<u8>, ImageError> {
-        read_limited(self.open(key)?, &self.path, what, key, limits.max_metadata_bytes)
+    fn read_small(
+        &self,
+        key: &str,
+        what: &'static str,
+        limits: &Limits,
+    ) -> Result<Vec<u8>, ImageError> {
+        read_limited(
+            self.open(key)?,
+            &self.path,
+            what,
+            key,
+            limits.max_metadata_bytes,
+        )
     }
 }
 
@@ -670,8 +695,8 @@ fn open_docker_archive(
             actual: config_digest,
         });
     }
-    let config: Value =
-        serde_json::from_slice(&config_bytes).map_err(|e| invalid("image config", e.to_string()))?;
+    let config: Value = serde_json::from_slice(&config_bytes)
+        .map_err(|e| invalid("image config", e.to_string()))?;
     let info = config_info(&config);
     if info.diff_ids.len() != entry.layers.len() {
         return Err(invalid(
@@ -723,7 +748,9 @@ fn digest_from_name(name: &str) -> Option<Digest> {
     if let Some(hex) = name.strip_prefix("blobs/sha256/") {
         return Digest::parse(&format!("sha256:{hex}")).ok();
     }
-    let stem = name.strip_suffix(".json").or_else(|| name.strip_suffix(".tar"))?;
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".tar"))?;
     if stem.contains('/') {
         return None;
     }
@@ -788,7 +815,13 @@ fn read_blob(
     limits: &Limits,
 ) -> Result<Vec<u8>, ImageError> {
     let key = format!("blobs/sha256/{}", digest.hex());
-    let data = read_limited(blobs.open(&key)?, path, what, &key, limits.max_metadata_bytes)?;
+    let data = read_limited(
+        blobs.open(&key)?,
+        path,
+        what,
+        &key,
+        limits.max_metadata_bytes,
+    )?;
     let actual = Digest::of(&data);
     if actual != *digest {
         return Err(ImageError::DigestMismatch {
@@ -913,13 +946,13 @@ fn open_oci(
     let manifest_digest =
         Digest::parse(&descriptor.digest).map_err(|reason| invalid("index.json", reason))?;
     let manifest_bytes = read_blob(blobs.as_ref(), path, &manifest_digest, "manifest", limits)?;
-    let manifest: ManifestDocument = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| invalid("manifest", e.to_string()))?;
+    let manifest: ManifestDocument =
+        serde_json::from_slice(&manifest_bytes).map_err(|e| invalid("manifest", e.to_string()))?;
     let config_digest =
         Digest::parse(&manifest.config.digest).map_err(|reason| invalid("manifest", reason))?;
     let config_bytes = read_blob(blobs.as_ref(), path, &config_digest, "config", limits)?;
-    let config: Value =
-        serde_json::from_slice(&config_bytes).map_err(|e| invalid("image config", e.to_string()))?;
+    let config: Value = serde_json::from_slice(&config_bytes)
+        .map_err(|e| invalid("image config", e.to_string()))?;
     let info = config_info(&config);
     if info.diff_ids.len() != manifest.layers.len() {
         return Err(invalid(

@@ -100,7 +100,11 @@ pub fn scan_layers<H: FileHandler>(
     merge_layers(scans)
 }
 
-fn remove_under<V>(map: &mut BTreeMap<String, V>, dir: &str, include_dir: bool) -> Vec<(String, V)> {
+fn remove_under<V>(
+    map: &mut BTreeMap<String, V>,
+    dir: &str,
+    include_dir: bool,
+) -> Vec<(String, V)> {
     let keys: Vec<String> = if dir.is_empty() {
         map.keys().cloned().collect()
     } else {

@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn normalize_strips_dots_and_slashes() {
-        assert_eq!(normalize_entry_path("./etc/os-release").unwrap(), "etc/os-release");
+        assert_eq!(
+            normalize_entry_path("./etc/os-release").unwrap(),
+            "etc/os-release"
+        );
         assert_eq!(normalize_entry_path("/usr//lib/").unwrap(), "usr/lib");
         assert_eq!(normalize_entry_path("./").unwrap(), "");
     }
@@ -114,8 +117,14 @@ mod tests {
 
     #[test]
     fn link_targets_stay_in_root() {
-        assert_eq!(join_link_target("etc/os-release", "../usr/lib/os-release"), "usr/lib/os-release");
-        assert_eq!(join_link_target("a/b", "../../../../etc/shadow"), "etc/shadow");
+        assert_eq!(
+            join_link_target("etc/os-release", "../usr/lib/os-release"),
+            "usr/lib/os-release"
+        );
+        assert_eq!(
+            join_link_target("a/b", "../../../../etc/shadow"),
+            "etc/shadow"
+        );
         assert_eq!(join_link_target("a/b", "/x/y"), "x/y");
     }
 
@@ -129,8 +138,12 @@ mod tests {
 
     #[test]
     fn resolve_clamps_escapes_and_stops_loops() {
-        let links: HashMap<&str, &str> = [("evil", "../../../../root"), ("a", "b"), ("b", "a")].into();
-        assert_eq!(resolve_in_root("evil/x", |p| links.get(p).copied()).as_deref(), Some("root/x"));
+        let links: HashMap<&str, &str> =
+            [("evil", "../../../../root"), ("a", "b"), ("b", "a")].into();
+        assert_eq!(
+            resolve_in_root("evil/x", |p| links.get(p).copied()).as_deref(),
+            Some("root/x")
+        );
         assert_eq!(resolve_in_root("a", |p| links.get(p).copied()), None);
     }
 }

@@ -99,13 +99,14 @@ fn looks_like_reference(text: &str) -> bool {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let with_tag = |f: &mut fmt::Formatter<'_>, kind: &str, path: &Path, tag: &Option<String>| {
-            write!(f, "{kind}:{}", path.display())?;
-            if let Some(tag) = tag {
-                write!(f, ":{tag}")?;
-            }
-            Ok(())
-        };
+        let with_tag =
+            |f: &mut fmt::Formatter<'_>, kind: &str, path: &Path, tag: &Option<String>| {
+                write!(f, "{kind}:{}", path.display())?;
+                if let Some(tag) = tag {
+                    write!(f, ":{tag}")?;
+                }
+                Ok(())
+            };
         match self {
             Self::DockerArchive { path, tag } => with_tag(f, "docker-archive", path, tag),
             Self::OciDir { path, tag } => with_tag(f, "oci", path, tag),

@@ -31,11 +31,13 @@ pub fn inventory_image(image: &Image, limits: &Limits, analyzers: &AnalyzerSet) 
         .iter()
         .enumerate()
         .map(|(i, layer)| {
-            layer
-                .diff_id
-                .as_ref()
-                .map(ToString::to_string)
-                .or_else(|| view.diff_ids.get(i).cloned().flatten().map(|d| d.to_string()))
+            layer.diff_id.as_ref().map(ToString::to_string).or_else(|| {
+                view.diff_ids
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|d| d.to_string())
+            })
         })
         .collect();
     let source = SourceInfo {

@@ -125,10 +125,14 @@ pub(crate) fn detect(files: &BTreeMap<String, OsFile>) -> Option<Os> {
         .into_iter()
         .find(|p| files.contains_key(*p));
     if let Some(release) = os_release {
-        let id = field(release, "ID").unwrap_or_default().to_ascii_lowercase();
+        let id = field(release, "ID")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let pretty_name = field(release, "PRETTY_NAME");
         let codename = field(release, "VERSION_CODENAME");
-        let distroless = pretty_name.as_deref().is_some_and(|p| p.contains("Distroless"));
+        let distroless = pretty_name
+            .as_deref()
+            .is_some_and(|p| p.contains("Distroless"));
         if let Some(family) = family_for_id(&id) {
             let mut version = field(release, "VERSION_ID").unwrap_or_default();
             // Single-line release files are more precise than VERSION_ID.
@@ -212,7 +216,10 @@ mod tests {
     #[test]
     fn debian_version_refines_os_release() {
         let os = detect(&files(&[
-            ("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"),
+            (
+                "etc/os-release",
+                "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+            ),
             ("etc/debian_version", "12.15\n"),
         ]))
         .unwrap();
@@ -228,6 +235,9 @@ mod tests {
             "CentOS release 6.10 (Final)\n",
         )]))
         .unwrap();
-        assert_eq!((os.family.as_str(), os.version.as_str()), ("centos", "6.10"));
+        assert_eq!(
+            (os.family.as_str(), os.version.as_str()),
+            ("centos", "6.10")
+        );
     }
 }

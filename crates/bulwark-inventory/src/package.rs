@@ -159,6 +159,11 @@ impl Package {
 
     /// Key that identifies the same package across layers of one file.
     pub(crate) fn identity(&self) -> (PackageKind, String, String, Option<String>) {
-        (self.kind, self.name.clone(), self.full_version(), self.arch.clone())
+        (
+            self.kind,
+            self.name.clone(),
+            self.full_version(),
+            self.arch.clone(),
+        )
     }
 }

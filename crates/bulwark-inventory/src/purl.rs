@@ -116,7 +116,10 @@ mod tests {
             .qualifier("distro", Some("debian-12.15"))
             .qualifier("arch", Some("amd64"))
             .build();
-        assert_eq!(purl, "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12.15");
+        assert_eq!(
+            purl,
+            "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12.15"
+        );
     }
 
     #[test]

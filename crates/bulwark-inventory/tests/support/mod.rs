@@ -32,7 +32,11 @@ pub fn unpack(archive: &str, prefix: &str) -> tempfile::TempDir {
     let mut found = 0;
     for entry in tar.entries().expect("read corpus archive") {
         let mut entry = entry.expect("read corpus archive entry");
-        let name = entry.path().expect("entry path").to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .into_owned();
         let name = name.trim_start_matches("./").to_owned();
         if !name.starts_with(prefix) {
             continue;
@@ -51,7 +55,11 @@ pub fn read_member(archive: &str, member: &str) -> Vec<u8> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in tar.entries().expect("read corpus archive") {
         let mut entry = entry.expect("read corpus archive entry");
-        let name = entry.path().expect("entry path").to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .into_owned();
         if name.trim_start_matches("./") == member {
             let mut data = Vec::new();
             entry.read_to_end(&mut data).expect("read member");
@@ -74,9 +82,12 @@ pub struct ExpectedRow {
 
 /// Reads every row of `<peer>/EXPECTED-from-go-tests.tsv`.
 pub fn expected_rows(peer: &str) -> Vec<ExpectedRow> {
-    let path = corpus().join("scan").join(peer).join("EXPECTED-from-go-tests.tsv");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let path = corpus()
+        .join("scan")
+        .join(peer)
+        .join("EXPECTED-from-go-tests.tsv");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .skip(1)
         .filter_map(|line| {
