@@ -15,6 +15,7 @@ pub mod osv;
 mod oval;
 pub mod redhat_oval;
 pub mod rocky_oval;
+pub mod rustsec;
 pub mod ubuntu_oval;
 
 use std::fmt;
@@ -69,6 +70,7 @@ pub fn converters() -> Vec<Box<dyn FeedConverter>> {
         Box::new(ubuntu_oval::UbuntuOval),
         Box::new(redhat_oval::RedHatOval),
         Box::new(rocky_oval::RockyOval),
+        Box::new(rustsec::RustSec),
         // Register new converters above this line: OSV detection is the
         // loosest, so it goes last.
         Box::new(osv::OsvConverter),
