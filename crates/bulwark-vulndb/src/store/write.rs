@@ -292,6 +292,11 @@ impl Writer {
         }
         summary.kev = self.insert_kev(feed_id, &batch.kev)?;
         summary.epss = self.insert_epss(feed_id, &batch.epss)?;
+        // Each feed is written to the temporary file as soon as it is
+        // converted, so memory holds one feed at a time.
+        self.conn()
+            .execute_batch("COMMIT; BEGIN")
+            .map_err(|e| self.sqlite(e))?;
         Ok(summary)
     }
 
