@@ -9,6 +9,7 @@
 
 pub mod alpine;
 pub mod debian_oval;
+pub mod debian_tracker;
 pub mod epss;
 pub mod kev;
 pub mod osv;
@@ -67,6 +68,7 @@ pub fn converters() -> Vec<Box<dyn FeedConverter>> {
         Box::new(epss::EpssConverter),
         Box::new(alpine::AlpineSecdbConverter),
         Box::new(debian_oval::DebianOval),
+        Box::new(debian_tracker::DebianTracker),
         Box::new(ubuntu_oval::UbuntuOval),
         Box::new(redhat_oval::RedHatOval),
         Box::new(rocky_oval::RockyOval),
