@@ -285,11 +285,14 @@ fn killed_import_leaves_previous_database() {
     assert_eq!(status_advisories(&cache), before);
 }
 
+/// Requests a mirror received: path and `If-None-Match` header.
+type RequestLog = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 /// A feed mirror on 127.0.0.1 that honors `If-None-Match` and logs every
 /// request.
 struct Mirror {
     url: String,
-    requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    requests: RequestLog,
     _server: Arc<tiny_http::Server>,
 }
 
@@ -308,7 +311,7 @@ impl Mirror {
             "http://{}/",
             server.server_addr().to_ip().expect("ip address")
         );
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let requests: RequestLog = Arc::new(Mutex::new(Vec::new()));
         let (srv, log) = (Arc::clone(&server), Arc::clone(&requests));
         std::thread::spawn(move || {
             for request in srv.incoming_requests() {

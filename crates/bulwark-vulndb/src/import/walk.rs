@@ -233,10 +233,7 @@ impl Walker<'_, '_> {
             return self.read_tar(stream, display, count);
         }
         let mut stream = stream;
-        let data = match read_bounded(&mut stream, self.limits.max_file_bytes) {
-            Ok(data) => data,
-            Err(reason) => return Err(reason),
-        };
+        let data = read_bounded(&mut stream, self.limits.max_file_bytes)?;
         if compression != Compression::None
             && data.len() as u64 > RATIO_CHECK_MIN_BYTES
             && data.len() as u64 / size.max(1) > self.limits.max_ratio

@@ -491,17 +491,19 @@ impl Database {
                 .decompressors
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !decompressors.contains_key(&row.feed) {
-                let dictionary: Option<Vec<u8>> = self
-                    .conn
-                    .prepare_cached("SELECT dictionary FROM feeds WHERE id = ?1")
-                    .and_then(|mut s| s.query_row([row.feed], |r| r.get(0)))
-                    .map_err(|e| self.sqlite(e))?;
-                let decompressor = codec::decompressor(dictionary.as_deref())
-                    .map_err(|e| corrupt(format!("invalid dictionary: {e}")))?;
-                decompressors.insert(row.feed, decompressor);
-            }
-            let decompressor = decompressors.get_mut(&row.feed).expect("inserted above");
+            let decompressor = match decompressors.entry(row.feed) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    let dictionary: Option<Vec<u8>> = self
+                        .conn
+                        .prepare_cached("SELECT dictionary FROM feeds WHERE id = ?1")
+                        .and_then(|mut s| s.query_row([row.feed], |r| r.get(0)))
+                        .map_err(|e| self.sqlite(e))?;
+                    let decompressor = codec::decompressor(dictionary.as_deref())
+                        .map_err(|e| corrupt(format!("invalid dictionary: {e}")))?;
+                    entry.insert(decompressor)
+                }
+            };
             codec::decompress(decompressor, &row.record).map_err(&corrupt)?
         };
         serde_json::from_slice(&json).map_err(|e| corrupt(format!("invalid JSON: {e}")))
