@@ -1,13 +1,26 @@
 //! Vulnerability matching: compares a package inventory with the offline
 //! advisory database and ranks what to fix first.
 //!
-//! [`finding`] defines the result model shared with the report writers and
-//! the policy engine.
+//! [`match_inventory`] looks each package up in its ecosystem (OS packages
+//! in their distribution release, language packages in their registry's
+//! ecosystem), evaluates the OSV ranges with the ecosystem's exact version
+//! ordering, merges advisories that name the same vulnerability, and adds
+//! KEV and EPSS data. [`finding`] defines the result model shared with the
+//! report writers and the policy engine.
 
+pub mod ecosystem;
 pub mod finding;
+mod matcher;
+mod merge;
+pub mod purl;
+pub mod range;
 pub mod rank;
+pub mod report;
+pub mod sbom;
+mod severity;
 
 pub use finding::{
     AffectedPackage, Cvss, Epss, FeedSummary, Finding, FixStatus, Kev, Layer, Note, OsInfo,
     REPORT_SCHEMA_VERSION, Report, Severity, SeverityLevel, Summary, Suppression, TargetInfo,
 };
+pub use matcher::{MatchError, match_inventory, upgrade_target};

@@ -2,6 +2,7 @@
 
 mod db;
 mod sbom;
+mod scan;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -36,6 +37,10 @@ struct Cli {
 enum Command {
     /// List every package in an image or directory as an SBOM.
     Sbom(sbom::SbomArgs),
+    /// Match an image's, directory's or SBOM's packages against the
+    /// vulnerability database.
+    #[command(subcommand_required = true)]
+    Scan(scan::ScanArgs),
     /// Build, update and inspect the offline vulnerability database.
     #[command(subcommand_required = true)]
     Db(db::DbArgs),
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Sbom(args) => sbom::run(&args),
+        Command::Scan(args) => scan::run(&args),
         Command::Db(args) => db::run(&args),
     };
     match result {

@@ -237,6 +237,21 @@ impl Database {
         Ok(matches)
     }
 
+    /// Returns the releases of `ecosystem` that have advisories, sorted
+    /// (`["v3.18", "v3.19"]` for `Alpine`; `[""]` for an ecosystem without
+    /// releases). Scans use it to tell an unknown release from a clean one.
+    pub fn releases(&self, ecosystem: &str) -> Vec<String> {
+        let (ecosystem, _) = split_ecosystem(ecosystem);
+        let mut releases: Vec<String> = self
+            .ecosystems
+            .keys()
+            .filter(|(name, _)| *name == ecosystem)
+            .map(|(_, release)| release.clone())
+            .collect();
+        releases.sort();
+        releases
+    }
+
     /// Returns every stored copy of the advisory with id or alias `id`, one
     /// per feed that has it, newest `modified` first.
     ///

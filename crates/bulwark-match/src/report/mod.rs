@@ -1,0 +1,71 @@
+//! Scan report writers.
+//!
+//! `table` and `json` are written here. SARIF, OpenVEX and CycloneDX VEX
+//! have writers of their own in this module's sibling files.
+
+mod table;
+
+use crate::finding::Report;
+
+pub use table::write_table;
+
+/// Output format of `bulwark scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable table, grouped by package.
+    Table,
+    /// The native JSON report, documented in `docs/scan-json.md`.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// CycloneDX 1.6 JSON with a vulnerabilities section (VEX).
+    CycloneDx,
+    /// OpenVEX JSON.
+    OpenVex,
+}
+
+impl Format {
+    /// Every format name, for help and error messages.
+    pub const NAMES: &'static str = "table, json, sarif, cyclonedx or openvex";
+
+    /// Parses a format name as given to `--format`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "table" => Self::Table,
+            "json" => Self::Json,
+            "sarif" => Self::Sarif,
+            "cyclonedx" => Self::CycloneDx,
+            "openvex" => Self::OpenVex,
+            _ => return None,
+        })
+    }
+}
+
+/// A format whose writer is not part of this build.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("output format {0} is not available yet; use table or json")]
+pub struct UnavailableFormat(pub &'static str);
+
+/// Renders `report` in `format`.
+///
+/// # Errors
+///
+/// [`UnavailableFormat`] for a format whose writer has not landed.
+pub fn render(format: Format, report: &Report) -> Result<String, UnavailableFormat> {
+    match format {
+        Format::Table => Ok(write_table(report)),
+        Format::Json => Ok(write_json(report)),
+        // TODO: call the SARIF, OpenVEX and CycloneDX VEX writers here once
+        // they are in this module.
+        Format::Sarif => Err(UnavailableFormat("sarif")),
+        Format::CycloneDx => Err(UnavailableFormat("cyclonedx")),
+        Format::OpenVex => Err(UnavailableFormat("openvex")),
+    }
+}
+
+/// Writes the native JSON report, pretty-printed, with a final newline.
+pub fn write_json(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("reports always serialize");
+    text.push('\n');
+    text
+}

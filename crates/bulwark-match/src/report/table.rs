@@ -1,0 +1,197 @@
+//! The human-readable scan table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::finding::{Finding, FixStatus, Report, Summary};
+use crate::matcher::upgrade_target;
+
+const HEADERS: [&str; 7] = [
+    "PACKAGE",
+    "INSTALLED",
+    "UPGRADE TO",
+    "VULNERABILITY",
+    "SEVERITY",
+    "FIX",
+    "EXPLOIT",
+];
+
+/// Writes the report as a table: a header with the target and OS, one
+/// block of rows per package (the package with the most urgent finding
+/// first), the summary counts, then notes and errors. Control characters
+/// from the target are escaped so a crafted package name cannot drive the
+/// terminal.
+pub fn write_table(report: &Report) -> String {
+    let mut out = String::new();
+    let target = &report.target;
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        escape_controls(&target.name),
+        escape_controls(&target.kind)
+    );
+    if let Some(os) = &report.os {
+        let ecosystem = os.ecosystem.as_deref().unwrap_or("no advisories");
+        let _ = writeln!(
+            out,
+            "OS: {} {} ({})",
+            escape_controls(&os.family),
+            escape_controls(&os.version),
+            escape_controls(ecosystem)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Packages: {}; advisory feeds: {}",
+        report.packages,
+        report.database.len()
+    );
+
+    let rows = rows(&report.findings);
+    if !rows.is_empty() {
+        let mut widths = HEADERS.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        out.push('\n');
+        push_row(&mut out, &HEADERS.map(str::to_owned), &widths);
+        for row in &rows {
+            push_row(&mut out, row, &widths);
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary_line(&report.summary));
+    out.push('\n');
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {}", escape_controls(&note.message));
+    }
+    for error in &report.errors {
+        let _ = writeln!(out, "error: {}", escape_controls(error));
+    }
+    out
+}
+
+/// Returns the summary line: totals by severity, fixable, known exploited.
+fn summary_line(summary: &Summary) -> String {
+    let noun = if summary.total == 1 {
+        "vulnerability"
+    } else {
+        "vulnerabilities"
+    };
+    let mut line = format!(
+        "Total: {} {noun} (critical: {}, high: {}, medium: {}, low: {}, unknown: {}); {} with a fix, {} known exploited",
+        summary.total,
+        summary.critical,
+        summary.high,
+        summary.medium,
+        summary.low,
+        summary.unknown,
+        summary.fixable,
+        summary.known_exploited,
+    );
+    if summary.suppressed > 0 {
+        let _ = write!(line, ", {} suppressed", summary.suppressed);
+    }
+    line
+}
+
+/// Builds the rows: findings grouped by package in the order of each
+/// package's most urgent finding, which the report order already gives.
+fn rows(findings: &[Finding]) -> Vec<[String; 7]> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_package: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        let key = finding.package.id.as_str();
+        if !by_package.contains_key(key) {
+            order.push(key);
+        }
+        by_package.entry(key).or_default().push(finding);
+    }
+    let mut rows = Vec::new();
+    for key in order {
+        let group = &by_package[key];
+        let upgrade = upgrade_target(group.iter().copied()).unwrap_or_else(|| "-".to_owned());
+        for (index, finding) in group.iter().enumerate() {
+            let package = &finding.package;
+            let (name, installed, upgrade) = if index == 0 {
+                (
+                    package.name.clone(),
+                    package.version.clone(),
+                    upgrade.clone(),
+                )
+            } else {
+                (String::new(), String::new(), String::new())
+            };
+            rows.push(
+                [
+                    name,
+                    installed,
+                    upgrade,
+                    finding.id.clone(),
+                    finding.severity.level.as_str().to_owned(),
+                    fix_cell(finding),
+                    exploit_cell(finding),
+                ]
+                .map(|cell| escape_controls(&cell)),
+            );
+        }
+    }
+    rows
+}
+
+fn fix_cell(finding: &Finding) -> String {
+    match finding.status {
+        FixStatus::Fixed => finding.fixed_versions.join(", "),
+        FixStatus::Affected => "no fix yet".to_owned(),
+        FixStatus::WillNotFix => "will not fix".to_owned(),
+        FixStatus::FixDeferred => "fix deferred".to_owned(),
+        FixStatus::UnderInvestigation => "under investigation".to_owned(),
+        FixStatus::NotAffected => "not affected".to_owned(),
+    }
+}
+
+fn exploit_cell(finding: &Finding) -> String {
+    let mut parts = Vec::new();
+    if finding.kev.is_some() {
+        parts.push("KEV".to_owned());
+    }
+    if let Some(epss) = &finding.epss {
+        parts.push(format!("EPSS {:.1}%", epss.score * 100.0));
+    }
+    if parts.is_empty() {
+        "-".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+fn push_row(out: &mut String, row: &[String; 7], widths: &[usize; 7]) {
+    let mut line = String::new();
+    for (index, (cell, width)) in row.iter().zip(widths).enumerate() {
+        if index + 1 == row.len() {
+            line.push_str(cell);
+        } else {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// Replaces control characters with `\u{..}` escapes.
+fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
