@@ -8,6 +8,7 @@
 //! KEV and EPSS data. [`finding`] defines the result model shared with the
 //! report writers and the policy engine.
 
+pub mod cvss;
 pub mod ecosystem;
 pub mod finding;
 mod matcher;
