@@ -66,6 +66,52 @@ def decompress_floor(layout):
     return time.perf_counter() - start
 
 
+# (text in the fixture's path, file suffix, canonical file name)
+CANONICAL = [
+    ("package-lock", ".json", "package-lock.json"),
+    ("/npm/", ".json", "package-lock.json"),
+    ("yarn", ".lock", "yarn.lock"),
+    ("pnpm", ".yaml", "pnpm-lock.yaml"),
+    ("poetry", ".lock", "poetry.lock"),
+    ("pipfile", ".lock", "Pipfile.lock"),
+    ("pipenv", ".json", "Pipfile.lock"),
+    ("/uv", ".lock", "uv.lock"),
+    ("cargo", ".lock", "Cargo.lock"),
+    ("gemfile", ".lock", "Gemfile.lock"),
+    ("bundler", ".lock", "Gemfile.lock"),
+    ("composer", ".lock", "composer.lock"),
+    ("composer", ".json", "composer.lock"),
+    ("packages.lock", ".json", "packages.lock.json"),
+    ("pub", ".lock", "pubspec.lock"),
+    ("mix", ".lock", "mix.lock"),
+    ("go.mod", "", "go.mod"),
+]
+
+
+def build_lockfile_tree(corpus, tree):
+    """Copies real lockfile fixtures into one project directory each."""
+    scratch = tempfile.mkdtemp(prefix="lockfile-fixtures-")
+    for archive in ["scan/trivy/dependency-parser-testdata.tar.gz",
+                    "scan/osv-scalibr/extractor-language-testdata.tar.gz"]:
+        subprocess.run(["tar", "-xzf", os.path.join(corpus, archive), "-C", scratch], check=True)
+    count = 0
+    for dirpath, _, files in sorted(os.walk(scratch)):
+        for name in sorted(files):
+            lower = os.path.join(dirpath, name).lower()
+            for needle, suffix, canonical in CANONICAL:
+                if needle in lower and lower.endswith(suffix) and "invalid" not in lower and "sad" not in lower \
+                        and "broken" not in lower and "malformed" not in lower and "empty" not in lower:
+                    # Two copies of every project, as in a monorepo with
+                    # services that share lockfiles.
+                    for copy in range(2):
+                        project = os.path.join(tree, f"service-{copy}", f"project-{count:04d}")
+                        os.makedirs(project)
+                        shutil.copy(os.path.join(dirpath, name), os.path.join(project, canonical))
+                    count += 1
+                    break
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -83,6 +129,14 @@ def main():
     for name in ["debian-bookworm-minbase", "py-app", "node-app", "layers"]:
         cases.append((name, "oci", os.path.join(args.images, "oci", name)))
         cases.append((name, "docker-archive", os.path.join(args.images, "docker", name + ".tar")))
+    # A source tree with thousands of lockfile entries: every real lockfile
+    # fixture of Trivy's and osv-scalibr's parsers, each copied into a
+    # project directory of its own under its canonical file name, so both
+    # tools recognise it.
+    tree = os.path.join(ROOT, "bench/out/lockfile-tree")
+    if not os.path.isdir(tree):
+        build_lockfile_tree(corpus, tree)
+    cases.append(("lockfile fixtures (source tree)", "dir", tree))
 
     print(f"runs per command: {args.runs}; machine: {os.cpu_count()} CPUs; bulwark {args.bulwark}; trivy {trivy}")
     print()
@@ -96,6 +150,10 @@ def main():
             ours_target = f"oci:{path}"
             theirs = ["--input", path]
             floor = f"{decompress_floor(path):.2f}"
+        elif form == "dir":
+            ours_target = f"dir:{path}"
+            theirs = None
+            floor = "n/a"
         else:
             ours_target = f"docker-archive:{path}"
             theirs = ["--input", path]
@@ -103,12 +161,15 @@ def main():
         ours_times, ours_rss, theirs_times, theirs_rss, ratios = [], [], [], [], []
         for _ in range(args.runs):
             wall, rss, code = run([args.bulwark, "sbom", ours_target, "-f", "cyclonedx", "-q"])
-            assert code in (0,), f"bulwark exited {code} on {ours_target}"
+            # Exit 2 on the source tree means some fixtures are malformed on
+            # purpose (the peers' "sad" cases); the rest is still read.
+            assert code == 0 or (form == "dir" and code == 2), f"bulwark exited {code} on {ours_target}"
             cache = tempfile.mkdtemp(prefix="trivy-cache-")
-            twall, trss, tcode = run([trivy, "image", "--quiet", "--cache-dir", cache, "--format", "cyclonedx",
+            kind = ["fs", path] if theirs is None else ["image"] + theirs
+            twall, trss, tcode = run([trivy] + kind[:1] + ["--quiet", "--cache-dir", cache, "--format", "cyclonedx",
                                       "-o", "/dev/null", "--skip-db-update", "--skip-java-db-update",
                                       "--skip-check-update", "--skip-version-check", "--offline-scan",
-                                      "--scanners=", "--disable-telemetry"] + theirs)
+                                      "--scanners=", "--disable-telemetry"] + kind[1:])
             assert tcode == 0, f"trivy exited {tcode} on {path}"
             shutil.rmtree(cache, ignore_errors=True)
             ours_times.append(wall); ours_rss.append(rss)
