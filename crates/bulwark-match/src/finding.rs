@@ -244,6 +244,16 @@ pub struct Suppression {
     /// Date after which an exception no longer applies, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// Person or team accountable for an exception.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// VEX status as the document states it (`not_affected`, `fixed`,
+    /// `resolved`, `false_positive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// VEX justification code, such as `vulnerable_code_not_present`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 /// One vulnerability in one installed package.
@@ -283,6 +293,11 @@ pub struct Finding {
     /// Why the finding is suppressed, set by VEX input or policy exceptions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// Remarks from policy and VEX that do not suppress the finding: an
+    /// exception that expired, a VEX statement that it is affected or under
+    /// investigation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 impl Finding {

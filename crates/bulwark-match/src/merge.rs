@@ -203,6 +203,7 @@ impl Merged {
             title: self.title,
             references: self.references.into_iter().collect(),
             suppressed: None,
+            notes: Vec::new(),
         }
     }
 }
