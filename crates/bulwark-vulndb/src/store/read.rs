@@ -97,9 +97,14 @@ impl Database {
             });
         }
         let sqlite = |e| Error::sqlite(path, e);
+        // Imports never change a database file in place, they rename a new
+        // one over it, so the file is opened as immutable: SQLite then
+        // takes no file lock and checks for no change at each statement.
         let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(sqlite)?;
         let version: Option<String> = conn
@@ -221,16 +226,28 @@ impl Database {
         let mut matches = Vec::new();
         for row in rows {
             let advisory = self.decode(row)?;
-            for affected in &advisory.affected {
-                let Some(package) = &affected.package else {
-                    continue;
-                };
-                let (entry_ecosystem, entry_release) = split_ecosystem(&package.ecosystem);
-                if entry_ecosystem == ecosystem
-                    && entry_release == release
-                    && package_key(&ecosystem, &package.name) == key
-                {
-                    matches.push((advisory.clone(), affected.clone()));
+            let entries: Vec<Affected> = advisory
+                .affected
+                .iter()
+                .filter(|affected| {
+                    affected.package.as_ref().is_some_and(|package| {
+                        let (entry_ecosystem, entry_release) = split_ecosystem(&package.ecosystem);
+                        entry_ecosystem == ecosystem
+                            && entry_release == release
+                            && package_key(&ecosystem, &package.name) == key
+                    })
+                })
+                .cloned()
+                .collect();
+            // Most advisories name a package once: move the advisory into
+            // the last pair instead of copying it.
+            let mut entries = entries.into_iter().peekable();
+            while let Some(affected) = entries.next() {
+                if entries.peek().is_some() {
+                    matches.push((advisory.clone(), affected));
+                } else {
+                    matches.push((advisory, affected));
+                    break;
                 }
             }
         }
@@ -521,6 +538,25 @@ impl Database {
             };
             codec::decompress(decompressor, &row.record).map_err(&corrupt)?
         };
-        serde_json::from_slice(&json).map_err(|e| corrupt(format!("invalid JSON: {e}")))
+        // Checking UTF-8 once for the whole record is faster than the
+        // per-string checks of `from_slice`.
+        let text =
+            std::str::from_utf8(&json).map_err(|e| corrupt(format!("invalid UTF-8: {e}")))?;
+        serde_json::from_str(text).map_err(|e| corrupt(format!("invalid JSON: {e}")))
     }
+}
+
+/// Returns a `file:` URI for `path` with `immutable=1`.
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut uri = String::from("file:");
+    for byte in absolute.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(byte) {
+            uri.push(char::from(*byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
