@@ -8,12 +8,14 @@
 //! implements [`FeedConverter`] and add one line to [`converters`].
 
 pub mod alpine;
+pub mod debian_dsa;
 pub mod debian_oval;
 pub mod debian_tracker;
 pub mod epss;
 pub mod kev;
 pub mod osv;
 mod oval;
+pub mod redhat_csaf;
 pub mod redhat_oval;
 pub mod rocky_oval;
 pub mod rustsec;
@@ -69,9 +71,11 @@ pub fn converters() -> Vec<Box<dyn FeedConverter>> {
         Box::new(alpine::AlpineSecdbConverter),
         Box::new(debian_oval::DebianOval),
         Box::new(debian_tracker::DebianTracker),
+        Box::new(debian_dsa::DebianDsa),
         Box::new(ubuntu_oval::UbuntuOval),
         Box::new(redhat_oval::RedHatOval),
         Box::new(rocky_oval::RockyOval),
+        Box::new(redhat_csaf::RedHatCsaf),
         Box::new(rustsec::RustSec),
         // Register new converters above this line: OSV detection is the
         // loosest, so it goes last.
