@@ -721,7 +721,7 @@ impl fmt::Display for CvssVector {
 /// rounds to 4.0 and not 4.1.
 fn roundup(input: f64) -> Score {
     let scaled = (input * 100_000.0).round() as u64;
-    let tenths = if scaled % 10_000 == 0 {
+    let tenths = if scaled.is_multiple_of(10_000) {
         scaled / 10_000
     } else {
         scaled / 10_000 + 1

@@ -13,12 +13,14 @@ pub mod ecosystem;
 pub mod finding;
 mod matcher;
 mod merge;
+pub mod policy;
 pub mod purl;
 pub mod range;
 pub mod rank;
 pub mod report;
 pub mod sbom;
 mod severity;
+pub mod vex;
 
 pub use finding::{
     AffectedPackage, Cvss, Epss, FeedSummary, Finding, FixStatus, Kev, Layer, Note, OsInfo,

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use bulwark_inventory::Inventory;
+use bulwark_match::policy::{Config, Date};
 use bulwark_match::report::{self, Format};
+use bulwark_match::vex::VexDocument;
 use bulwark_match::{Note, Report, SeverityLevel, Summary};
 use bulwark_vulndb::{Database, paths};
 
@@ -20,9 +22,6 @@ use crate::{EXIT_ERROR, EXIT_OK};
 
 /// Exit status when a finding is at or above `--fail-on`.
 const EXIT_FINDINGS: u8 = 1;
-
-/// Policy file read from the current directory when `--config` is absent.
-const DEFAULT_CONFIG: &str = ".bulwark.yaml";
 
 #[derive(clap::Args)]
 pub(crate) struct ScanArgs {
@@ -156,7 +155,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             Format::NAMES
         );
     };
-    check_policy_inputs(options)?;
+    let policy = load_policy(options)?;
     let db = open_database(options.cache_dir.as_deref())?;
 
     let inventory = match &args.command {
@@ -172,6 +171,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let mut report = bulwark_match::match_inventory(&db, &inventory)
         .with_context(|| format!("failed to read the database {}", db.path().display()))?;
     add_inventory_warnings(&mut report, &inventory);
+    bulwark_match::policy::apply_policy(&mut report, &policy.config, &policy.vex, policy.today);
     apply_filters(&mut report, options);
 
     let text = report::render(format, &report)?;
@@ -203,27 +203,29 @@ fn check_scanners(scanners: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rejects policy inputs until the policy engine reads them, so that an
-/// exception or VEX statement is never silently ignored.
-fn check_policy_inputs(options: &ScanOptions) -> anyhow::Result<()> {
-    // TODO: pass the config and VEX files to the policy engine when it
-    // lands; until then they are rejected rather than ignored.
-    if let Some(config) = &options.config {
-        bail!(
-            "{}: policy files are not available yet; run without --config",
-            config.display()
-        );
-    }
-    if let Some(vex) = options.vex.first() {
-        bail!(
-            "{}: VEX input is not available yet; run without --vex",
-            vex.display()
-        );
-    }
-    if Path::new(DEFAULT_CONFIG).is_file() {
-        tracing::warn!("{DEFAULT_CONFIG} is not read yet: policy files are not available");
-    }
-    Ok(())
+/// The project configuration, the VEX documents and the date that decides
+/// which exceptions are in force.
+struct Policy {
+    config: Config,
+    vex: Vec<VexDocument>,
+    today: Date,
+}
+
+/// Reads `--config` (else `.bulwark.yaml` in the working directory, when
+/// present) and every `--vex` document. Any invalid file is an error, so an
+/// exception or a VEX statement is never silently ignored.
+fn load_policy(options: &ScanOptions) -> anyhow::Result<Policy> {
+    let config = match &options.config {
+        Some(path) => Config::load(path)?,
+        None => Config::discover(Path::new("."))?,
+    };
+    let vex = options
+        .vex
+        .iter()
+        .map(|path| VexDocument::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let today = Date::today()?;
+    Ok(Policy { config, vex, today })
 }
 
 fn open_database(cache_dir: Option<&Path>) -> anyhow::Result<Database> {

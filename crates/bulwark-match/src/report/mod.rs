@@ -3,10 +3,17 @@
 //! `table` and `json` are written here. SARIF, OpenVEX and CycloneDX VEX
 //! have writers of their own in this module's sibling files.
 
+mod common;
+mod cyclonedx;
+mod openvex;
+mod sarif;
 mod table;
 
 use crate::finding::Report;
 
+pub use cyclonedx::write_cyclonedx;
+pub use openvex::write_openvex;
+pub use sarif::write_sarif;
 pub use table::write_table;
 
 /// Output format of `bulwark scan`.
@@ -55,11 +62,9 @@ pub fn render(format: Format, report: &Report) -> Result<String, UnavailableForm
     match format {
         Format::Table => Ok(write_table(report)),
         Format::Json => Ok(write_json(report)),
-        // TODO: call the SARIF, OpenVEX and CycloneDX VEX writers here once
-        // they are in this module.
-        Format::Sarif => Err(UnavailableFormat("sarif")),
-        Format::CycloneDx => Err(UnavailableFormat("cyclonedx")),
-        Format::OpenVex => Err(UnavailableFormat("openvex")),
+        Format::Sarif => Ok(write_sarif(report)),
+        Format::CycloneDx => Ok(write_cyclonedx(report, document_timestamp())),
+        Format::OpenVex => Ok(write_openvex(report, document_timestamp())),
     }
 }
 
@@ -68,4 +73,13 @@ pub fn write_json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("reports always serialize");
     text.push('\n');
     text
+}
+
+/// Returns the issue time of VEX documents: `SOURCE_DATE_EPOCH` when set,
+/// else the current time.
+fn document_timestamp() -> i64 {
+    crate::policy::now_unix_seconds().unwrap_or_else(|error| {
+        tracing::warn!("{error}; using the current time");
+        bulwark_vulndb::time::now_unix()
+    })
 }

@@ -64,6 +64,7 @@ pub fn write_table(report: &Report) -> String {
     out.push('\n');
     out.push_str(&summary_line(&report.summary));
     out.push('\n');
+    push_policy_lines(&mut out, report);
     for note in &report.notes {
         let _ = writeln!(out, "note: {}", escape_controls(&note.message));
     }
@@ -71,6 +72,50 @@ pub fn write_table(report: &Report) -> String {
         let _ = writeln!(out, "error: {}", escape_controls(error));
     }
     out
+}
+
+/// Writes the notes that policy left on active findings (an expired
+/// exception, a VEX statement), then one line per suppressed finding with
+/// what suppressed it.
+fn push_policy_lines(out: &mut String, report: &Report) {
+    for finding in &report.findings {
+        for note in &finding.notes {
+            let _ = writeln!(
+                out,
+                "note: {} in {} {}: {}",
+                escape_controls(&finding.id),
+                escape_controls(&finding.package.name),
+                escape_controls(&finding.package.version),
+                escape_controls(&note.message)
+            );
+        }
+    }
+    for finding in &report.suppressed {
+        let Some(suppression) = &finding.suppressed else {
+            continue;
+        };
+        let mut line = format!(
+            "suppressed: {} in {} {} by {} {}",
+            finding.id,
+            finding.package.name,
+            finding.package.version,
+            suppression.kind,
+            suppression.source
+        );
+        if let Some(status) = &suppression.status {
+            let _ = write!(line, " ({status})");
+        }
+        if let Some(owner) = &suppression.owner {
+            let _ = write!(line, ", owner {owner}");
+        }
+        if let Some(expires) = &suppression.expires {
+            let _ = write!(line, ", expires {expires}");
+        }
+        if let Some(reason) = &suppression.reason {
+            let _ = write!(line, ": {reason}");
+        }
+        let _ = writeln!(out, "{}", escape_controls(&line));
+    }
 }
 
 /// Returns the summary line: totals by severity, fixable, known exploited.

@@ -1,0 +1,124 @@
+//! Matching findings against the exceptions of the project configuration.
+
+use super::config::{Config, Exception, ExceptionTarget};
+use super::{Date, add_note};
+use crate::finding::{Finding, Suppression, TargetInfo};
+use crate::purl;
+
+/// Note code of a finding whose only matching exceptions expired.
+pub(super) const NOTE_EXPIRED: &str = "exception-expired";
+
+/// What the exceptions did to a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// An exception in force suppressed it.
+    Suppressed,
+    /// Only expired exceptions matched: it stays, with a note.
+    Expired,
+    /// No exception matched.
+    NoMatch,
+}
+
+/// Suppresses `finding` with the first exception in force that matches it,
+/// in file order. When only expired exceptions match, leaves it active and
+/// notes each of them.
+pub(super) fn apply(
+    finding: &mut Finding,
+    target: &TargetInfo,
+    config: &Config,
+    now: Date,
+) -> Outcome {
+    let matching: Vec<&Exception> = config
+        .exceptions
+        .iter()
+        .filter(|exception| matches(exception, finding, target))
+        .collect();
+    if let Some(exception) = matching.iter().find(|e| !is_expired(e, now)) {
+        finding.suppressed = Some(Suppression {
+            kind: "exception".to_owned(),
+            source: format!("{} {}", config.display_path(), exception.label()),
+            reason: Some(exception.reason.clone()),
+            expires: Some(exception.expires.to_string()),
+            owner: Some(exception.owner.clone()),
+            status: None,
+            justification: None,
+        });
+        return Outcome::Suppressed;
+    }
+    if matching.is_empty() {
+        return Outcome::NoMatch;
+    }
+    for exception in matching {
+        tracing::info!(
+            finding = %finding.id,
+            package = %finding.package.name,
+            exception = %exception.label(),
+            expires = %exception.expires,
+            "exception expired; the finding counts again"
+        );
+        add_note(
+            finding,
+            NOTE_EXPIRED,
+            format!(
+                "exception {} in {} (owner {}, reason {:?}) expired after {}; the finding counts again",
+                exception.label(),
+                config.display_path(),
+                exception.owner,
+                exception.reason,
+                exception.expires
+            ),
+        );
+    }
+    Outcome::Expired
+}
+
+/// An exception applies through its `expires` date and expires the day
+/// after.
+fn is_expired(exception: &Exception, now: Date) -> bool {
+    now > exception.expires
+}
+
+/// Returns whether every scope the exception states matches the finding.
+fn matches(exception: &Exception, finding: &Finding, target: &TargetInfo) -> bool {
+    let id_matches = match &exception.target {
+        ExceptionTarget::Vulnerability(id) => finding
+            .all_ids()
+            .any(|finding_id| finding_id.eq_ignore_ascii_case(id)),
+        // TODO: rule exceptions match nothing until scans report secret and
+        // misconfiguration findings, which carry a rule id.
+        ExceptionTarget::Rule(_) => false,
+    };
+    if !id_matches {
+        return false;
+    }
+
+    let package = &finding.package;
+    if let Some(name) = &exception.package
+        && package.name != *name
+        && package.advisory_name.as_deref() != Some(name.as_str())
+    {
+        return false;
+    }
+    if let Some(pattern) = &exception.purl {
+        let Ok(installed) = purl::parse(&package.purl) else {
+            return false;
+        };
+        if !crate::vex::purl_matches(pattern, &installed) {
+            return false;
+        }
+    }
+    if let Some(pattern) = &exception.path
+        && !package.locations.iter().any(|path| pattern.is_match(path))
+    {
+        return false;
+    }
+    if let Some(pattern) = &exception.image {
+        let names = std::iter::once(&target.name)
+            .chain(&target.repo_tags)
+            .chain(target.digest.as_ref());
+        if target.kind != "image" || !names.into_iter().any(|name| pattern.is_match(name)) {
+            return false;
+        }
+    }
+    true
+}
