@@ -34,6 +34,9 @@ pub const EPSS_BASE: &str = "https://epss.cyentia.com/";
 /// Path of the current EPSS scores under [`EPSS_BASE`] or a mirror.
 pub const EPSS_PATH: &str = "epss_scores-current.csv.gz";
 
+/// Reason of a failed download for HTTP 404.
+const NOT_FOUND: &str = "server answered HTTP 404 Not Found";
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -50,6 +53,10 @@ pub struct UpdateOptions {
     pub epss: bool,
     /// Maximum size of one download, in bytes.
     pub max_download_bytes: u64,
+    /// Whether a source the server does not have (HTTP 404) is a failure.
+    /// When false, as for the default list of ecosystems, it is reported as
+    /// [`Outcome::NotFound`] and skipped.
+    pub require_all: bool,
 }
 
 impl Default for UpdateOptions {
@@ -62,6 +69,7 @@ impl Default for UpdateOptions {
             kev: true,
             epss: true,
             max_download_bytes: 2 << 30,
+            require_all: false,
         }
     }
 }
@@ -135,6 +143,9 @@ pub enum Outcome {
     },
     /// The server answered 304 Not Modified; the stored feed is kept.
     NotModified,
+    /// The server answered 404 Not Found and the source was optional; the
+    /// stored feed, if any, is kept.
+    NotFound,
     /// The download failed; the stored feed, if any, is kept.
     Failed {
         /// What failed.
@@ -202,6 +213,10 @@ pub fn update(
                 Outcome::Updated { bytes }
             }
             Ok(None) => Outcome::NotModified,
+            Err(reason) if reason == NOT_FOUND && !options.require_all => {
+                tracing::warn!("{} is not on the server; skipped", source.url);
+                Outcome::NotFound
+            }
             Err(reason) => {
                 tracing::error!("failed to download {}: {reason}", source.url);
                 Outcome::Failed { reason }
@@ -316,6 +331,9 @@ fn download(
     if status == 304 {
         tracing::info!("{}: not modified", source.url);
         return Ok(None);
+    }
+    if status == 404 {
+        return Err(NOT_FOUND.to_owned());
     }
     if status != 200 {
         return Err(format!("server answered HTTP {status}"));

@@ -81,8 +81,9 @@ struct UpdateArgs {
     #[arg(long, value_name = "URL", env = "BULWARK_DB_MIRROR")]
     mirror: Option<String>,
 
-    /// OSV ecosystem to download, as OSV spells it (repeatable)
-    /// [default: every ecosystem Bulwark can match].
+    /// OSV ecosystem to download, as OSV spells it (repeatable); each one
+    /// named must be on the server [default: every ecosystem Bulwark can
+    /// match, skipping those the server lacks].
     #[arg(long = "ecosystem", value_name = "NAME")]
     ecosystems: Vec<String>,
 
@@ -246,8 +247,11 @@ fn run_update(args: &UpdateArgs) -> anyhow::Result<u8> {
         max_download_bytes: args.max_download_size.saturating_mul(1 << 20),
         ..UpdateOptions::default()
     };
+    // Ecosystems named on the command line must exist on the server; from
+    // the default list, one the server lacks is skipped with a warning.
     if !args.ecosystems.is_empty() {
         options.ecosystems.clone_from(&args.ecosystems);
+        options.require_all = true;
     }
     let bar = ProgressBar::new();
     let mut on_progress = |event| bar.handle(event);
@@ -259,6 +263,7 @@ fn run_update(args: &UpdateArgs) -> anyhow::Result<u8> {
         let text = match outcome {
             Outcome::Updated { bytes } => format!("downloaded {bytes} bytes"),
             Outcome::NotModified => "not modified".to_owned(),
+            Outcome::NotFound => "not on the server; skipped".to_owned(),
             Outcome::Failed { reason } => format!("failed: {reason}"),
         };
         writeln!(out, "{}: {text}", source.name)?;

@@ -474,6 +474,10 @@ fn update_from_loopback_mirror() {
     // An ecosystem the mirror lacks fails the command; the rest is kept.
     let partial = update(&["PyPI"]);
     assert_eq!(partial.status.code(), Some(2));
-    assert!(text(&partial.stdout).contains("osv/PyPI: failed: server answered HTTP 404"));
+    assert!(
+        text(&partial.stdout).contains("osv/PyPI: failed: server answered HTTP 404"),
+        "{}",
+        text(&partial.stdout)
+    );
     assert_eq!(status_advisories(&cache), (go_count + crates_count) as u64);
 }

@@ -223,6 +223,9 @@ impl Database {
             }
         }
 
+        // TODO: parsing whole records into the model dominates lookups,
+        // about 13 µs of CPU per returned pair (`bench/db.sh`), so a
+        // 1,000-package inventory with 2,804 matches takes 36 ms, not 20.
         let mut matches = Vec::new();
         for row in rows {
             let advisory = self.decode(row)?;
