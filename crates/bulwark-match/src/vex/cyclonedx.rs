@@ -101,8 +101,12 @@ fn statement(
         );
         return Ok(None);
     };
-    let stated_status = string(analysis, "state")
-        .ok_or_else(|| format!("{location} ({vulnerability}): missing `analysis.state`"))?;
+    // An analysis may carry only a detail or a response; without a state
+    // it states nothing about the products.
+    let Some(stated_status) = string(analysis, "state") else {
+        tracing::debug!(location, vulnerability, "skipping an analysis without state");
+        return Ok(None);
+    };
     let status = match stated_status.as_str() {
         "not_affected" | "false_positive" => VexStatus::NotAffected,
         "resolved" | "resolved_with_pedigree" => VexStatus::Fixed,
