@@ -2,8 +2,8 @@
 //!
 //! OSV records are small JSON documents that repeat the same keys, URLs and
 //! ecosystem names, so one record alone compresses poorly. A dictionary
-//! trained on the feed's own records holds what they share, and each record
-//! is still compressed on its own so a lookup decompresses only what it
+//! trained on the feed's own records contains what they share. Each record
+//! is still compressed on its own, so a lookup decompresses only what it
 //! returns.
 
 use zstd::bulk::{Compressor, Decompressor};
@@ -61,8 +61,7 @@ pub(crate) fn compressor(dictionary: Option<&[u8]>) -> std::io::Result<Compresso
         None => Compressor::new(LEVEL)?,
     };
     // Record lengths are kept in the frame, so decompression can size its
-    // buffer; checksums are left out, as SQLite pages are not the place
-    // where corruption would start.
+    // buffer. Checksums and dictionary ids are left out to save space.
     compressor.include_contentsize(true)?;
     compressor.include_checksum(false)?;
     compressor.include_dictid(false)?;

@@ -9,7 +9,7 @@ pub enum Error {
     /// A file or directory could not be read or written.
     #[error("{action} {}: {source}", path.display())]
     Io {
-        /// What failed, such as "failed to read".
+        /// Failed action, such as "failed to read".
         action: &'static str,
         /// The file or directory.
         path: PathBuf,
@@ -54,7 +54,7 @@ pub enum Error {
         path: PathBuf,
         /// Id of the advisory.
         id: String,
-        /// What is wrong.
+        /// Reason for the error.
         reason: String,
     },
     /// An import input could not be read at all.
@@ -62,7 +62,7 @@ pub enum Error {
     Input {
         /// The input path.
         input: String,
-        /// What is wrong.
+        /// Reason for the error.
         reason: String,
     },
     /// A requested `--format` names no converter.

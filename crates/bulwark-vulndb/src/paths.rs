@@ -1,4 +1,4 @@
-//! Where the database lives.
+//! Location of the database file.
 
 use std::path::{Path, PathBuf};
 

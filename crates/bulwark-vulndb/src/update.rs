@@ -35,12 +35,12 @@ pub const EPSS_BASE: &str = "https://epss.cyentia.com/";
 pub const EPSS_PATH: &str = "epss_scores-current.csv.gz";
 
 /// Reason of a failed download for HTTP 404.
-const NOT_FOUND: &str = "server answered HTTP 404 Not Found";
+const NOT_FOUND: &str = "server responded HTTP 404 Not Found";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// What to download.
+/// Selection of sources and download limits.
 #[derive(Debug, Clone)]
 pub struct UpdateOptions {
     /// One base URL that serves every source under its public path.
@@ -133,7 +133,7 @@ fn percent_encode(segment: &str) -> String {
     out
 }
 
-/// What happened to one source.
+/// Result of the download of one source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Downloaded (`bytes` long) and imported.
@@ -141,9 +141,9 @@ pub enum Outcome {
         /// Download size.
         bytes: u64,
     },
-    /// The server answered 304 Not Modified; the stored feed is kept.
+    /// The server responded 304 Not Modified, so the stored feed is kept.
     NotModified,
-    /// The server answered 404 Not Found and the source was optional; the
+    /// The server responded 404 Not Found for an optional source. The
     /// stored feed, if any, is kept.
     NotFound,
     /// The download failed; the stored feed, if any, is kept.
@@ -153,7 +153,7 @@ pub enum Outcome {
     },
 }
 
-/// What an update did.
+/// Outcome of an update, per source.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateReport {
     /// Each source with its outcome, in request order.
@@ -233,8 +233,8 @@ pub fn update(
                 ..ImportOptions::default()
             },
         );
-        // Downloads are only kept until they are imported: the database
-        // holds their records, and their digests and validators.
+        // Downloads are deleted once imported, because the database stores
+        // their records, digests and validators.
         for input in &inputs {
             let _ = std::fs::remove_file(&input.path);
         }
@@ -308,8 +308,8 @@ struct Downloaded {
     last_modified: Option<String>,
 }
 
-/// Downloads `source` into `dir`, or returns `None` when the server says
-/// the stored copy is current.
+/// Downloads `source` into `dir`, or returns `None` when the server
+/// responds that the stored copy is current.
 fn download(
     agent: &Agent,
     source: &Source,
@@ -336,7 +336,7 @@ fn download(
         return Err(NOT_FOUND.to_owned());
     }
     if status != 200 {
-        return Err(format!("server answered HTTP {status}"));
+        return Err(format!("server responded HTTP {status}"));
     }
     let header = |name: &str| {
         response

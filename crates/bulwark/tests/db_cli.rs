@@ -197,7 +197,7 @@ fn import_reports_bad_records_and_status_ages() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("/nonexistent/feed.json"));
 
-    // No database at all: status says how to make one.
+    // No database at all: status prints how to make one.
     let empty = run(bulwark()
         .args(["db", "status", "--cache-dir"])
         .arg(dir.path().join("empty")));
@@ -457,7 +457,7 @@ fn update_from_loopback_mirror() {
         "downloads are removed once imported"
     );
 
-    // Nothing changed: every request is conditional and answered 304.
+    // Nothing changed: every request is conditional and gets a 304.
     let before = mirror.requests.lock().expect("log").len();
     let second = update(&["crates.io", "Go"]);
     assert!(second.status.success(), "{}", text(&second.stderr));
@@ -475,7 +475,7 @@ fn update_from_loopback_mirror() {
     let partial = update(&["PyPI"]);
     assert_eq!(partial.status.code(), Some(2));
     assert!(
-        text(&partial.stdout).contains("osv/PyPI: failed: server answered HTTP 404"),
+        text(&partial.stdout).contains("osv/PyPI: failed: server responded HTTP 404"),
         "{}",
         text(&partial.stdout)
     );

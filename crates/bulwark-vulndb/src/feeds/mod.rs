@@ -154,7 +154,7 @@ pub struct RecordError {
     /// The record's id, or its position such as `#12` or `packages[3]`
     /// when it has no usable id.
     pub record: String,
-    /// What is wrong with the record.
+    /// Reason the record was skipped.
     pub reason: String,
 }
 
@@ -172,13 +172,13 @@ impl RecordError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct FeedError {
-    /// What is wrong with the file, such as a JSON syntax error and its
-    /// position.
+    /// Reason the file could not be read, such as a JSON syntax error and
+    /// its position.
     pub reason: String,
 }
 
 impl FeedError {
-    /// Creates an error that says what is wrong with the file.
+    /// Creates an error with the reason the file could not be read.
     pub fn new(reason: impl fmt::Display) -> Self {
         Self {
             reason: reason.to_string(),

@@ -51,7 +51,7 @@ pub struct Input {
     /// Feed name; by default the input's absolute path, so importing the
     /// same path again replaces what it stored before.
     pub name: Option<String>,
-    /// Where the input came from, such as a download URL; by default its
+    /// Origin of the input, such as a download URL. The default is its
     /// path.
     pub source: Option<String>,
     /// HTTP `ETag` of a download, kept for conditional requests.
@@ -107,7 +107,7 @@ pub struct Problem {
     pub file: String,
     /// The record's id or position, when one record was skipped.
     pub record: Option<String>,
-    /// What is wrong.
+    /// Reason the input, file or record was skipped.
     pub reason: String,
 }
 
@@ -120,7 +120,7 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// What an import stored and skipped.
+/// Feeds an import stored, and what it skipped.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
     /// One summary per stored feed, in input order.
@@ -330,9 +330,9 @@ pub(crate) fn pick<'c>(
     top_level: bool,
 ) -> Option<&'c dyn FeedConverter> {
     match forced {
-        // A file named on the command line is converted as told; inside an
-        // archive or directory, files the format does not recognize (a
-        // LICENSE, a README) are left alone.
+        // A file named on the command line is converted with the requested
+        // format. Inside an archive or directory, files the format does not
+        // recognize (a LICENSE, a README) are left alone.
         Some(converter) if top_level || converter.detect(path, head) => Some(converter),
         Some(_) => None,
         None => converters

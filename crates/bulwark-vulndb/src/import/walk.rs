@@ -35,7 +35,7 @@ pub(crate) struct Walker<'a, 'p> {
     pub bytes: u64,
 }
 
-/// What compression wraps a stream, by its first bytes.
+/// Compression format of a stream, detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Compression {
     None,

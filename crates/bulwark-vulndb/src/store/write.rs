@@ -33,7 +33,7 @@ pub(crate) struct FeedBatch {
     pub merged: u64,
 }
 
-/// What a stored feed holds, for the import summary.
+/// Contents of a stored feed, for the import summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedSummary {
     /// Feed name.
@@ -293,7 +293,7 @@ impl Writer {
         summary.kev = self.insert_kev(feed_id, &batch.kev)?;
         summary.epss = self.insert_epss(feed_id, &batch.epss)?;
         // Each feed is written to the temporary file as soon as it is
-        // converted, so memory holds one feed at a time.
+        // converted, so memory keeps one feed at a time.
         self.conn()
             .execute_batch("COMMIT; BEGIN")
             .map_err(|e| self.sqlite(e))?;
