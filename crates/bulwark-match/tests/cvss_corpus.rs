@@ -11,7 +11,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use bulwark_match::cvss::{CvssVector, CvssVersion};
 use serde_json::Value;
@@ -216,7 +215,7 @@ fn stated_scores_match() {
 /// Scores `vectors` with the oracle and with this crate, and returns one
 /// line per disagreement.
 fn compare_with_oracle(vectors: &[String]) -> Vec<String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cvss_oracle.py");
+    let script = support::script("cvss_oracle.py");
     let mut input = vectors.join("\n");
     input.push('\n');
     let (code, stdout, stderr) = run_python(&script, &[], input.as_bytes());

@@ -86,11 +86,10 @@ pub fn run_python(script: &Path, args: &[&str], input: &[u8]) -> (i32, String, S
     (code, stdout, stderr)
 }
 
-/// Returns the path of a Python helper script of this crate's tests.
+/// Returns the path of a Python helper script of the `bulwark-match`
+/// tests. The `bulwark` crate's tests include this module too.
 pub fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join(name)
+    repo_root().join("crates/bulwark-match/tests").join(name)
 }
 
 /// Writes `document` to a temporary file named `name` and runs `script`
