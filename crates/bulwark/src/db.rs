@@ -158,8 +158,8 @@ impl ProgressBar {
         match event {
             Progress::Reading { input, total } => {
                 bar.set_message(file_name(&input));
-                bar.set_length(total);
                 bar.set_position(0);
+                bar.set_length(total);
             }
             Progress::Advance { done } => bar.set_position(done),
             Progress::Writing => bar.set_message("writing the database"),
