@@ -24,11 +24,17 @@ pub(crate) struct Rated {
     pub(crate) severity: Severity,
 }
 
-/// Returns the CVSS base score of a vector.
-// TODO: the CVSS calculator lands with the policy work; until then vectors
-// are carried without a score and do not set a level.
-pub(crate) fn cvss_base_score(_vector: &str) -> Option<f64> {
-    None
+/// Returns the score of a CVSS v3.x or v4.0 vector (see
+/// [`crate::cvss::CvssVector::score`]), or `None` for an invalid vector or
+/// another version.
+pub(crate) fn cvss_base_score(vector: &str) -> Option<f64> {
+    match crate::cvss::CvssVector::parse(vector) {
+        Ok(parsed) => Some(parsed.score().value()),
+        Err(error) => {
+            tracing::debug!("{error}");
+            None
+        }
+    }
 }
 
 /// Rates an advisory for one of its `affected` entries. `distribution` is
