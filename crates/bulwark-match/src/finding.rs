@@ -298,6 +298,9 @@ pub struct Finding {
     /// investigation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// CWE ids the advisories name (`CWE-502`), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwes: Vec<String>,
 }
 
 impl Finding {

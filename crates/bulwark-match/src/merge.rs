@@ -30,6 +30,7 @@ pub(crate) struct Hit {
     rated: Option<Rated>,
     title: Option<String>,
     references: Vec<String>,
+    cwes: Vec<String>,
 }
 
 /// Returns the hits of one matched advisory entry: one, or one per CVE for
@@ -59,6 +60,7 @@ pub(crate) fn hits_for(
     }
     let title = title_of(advisory);
     let references: Vec<String> = advisory.references.iter().map(|r| r.url.clone()).collect();
+    let cwes = cwes_of(advisory);
     let hit = |keys: Vec<String>, ids: BTreeSet<String>| Hit {
         keys,
         ids,
@@ -68,6 +70,7 @@ pub(crate) fn hits_for(
         rated: rated.clone(),
         title: title.clone(),
         references: references.clone(),
+        cwes: cwes.clone(),
     };
     if cves.len() >= 2 {
         return cves
@@ -99,6 +102,7 @@ pub(crate) struct Merged {
     rated: Option<Rated>,
     title: Option<String>,
     references: BTreeSet<String>,
+    cwes: BTreeSet<String>,
 }
 
 /// Groups hits that share a key and merges each group.
@@ -146,6 +150,7 @@ fn merge_group<'a>(hits: impl Iterator<Item = &'a Hit>, scheme: Scheme) -> Merge
         rated: None,
         title: None,
         references: BTreeSet::new(),
+        cwes: BTreeSet::new(),
     };
     let mut titles: BTreeMap<String, String> = BTreeMap::new();
     for hit in hits {
@@ -164,6 +169,7 @@ fn merge_group<'a>(hits: impl Iterator<Item = &'a Hit>, scheme: Scheme) -> Merge
                 .or_insert_with(|| title.clone());
         }
         merged.references.extend(hit.references.iter().cloned());
+        merged.cwes.extend(hit.cwes.iter().cloned());
     }
     merged.fixed.sort_by(|a, b| {
         compare(scheme, a, b)
@@ -204,8 +210,24 @@ impl Merged {
             references: self.references.into_iter().collect(),
             suppressed: None,
             notes: Vec::new(),
+            cwes: self.cwes.into_iter().collect(),
         }
     }
+}
+
+/// Returns the CWE ids of an advisory's `database_specific.cwe_ids`, as
+/// GitHub's advisories state them (`CWE-502`).
+fn cwes_of(advisory: &Advisory) -> Vec<String> {
+    advisory
+        .database_specific
+        .as_ref()
+        .and_then(|value| value.get("cwe_ids")?.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|id| id.as_str())
+        .filter(|id| id.starts_with("CWE-"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Returns the advisory's summary, else the first line of its details,

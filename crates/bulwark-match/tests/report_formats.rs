@@ -367,6 +367,14 @@ fn cyclonedx_rates_and_analyses() {
             vulnerability["references"][0]["id"], finding.aliases[0],
             "{id}"
         );
+        let cwes: Vec<String> = vulnerability["cwes"]
+            .as_array()
+            .expect("cwes")
+            .iter()
+            .map(|cwe| format!("CWE-{cwe}"))
+            .collect();
+        assert!(!cwes.is_empty(), "{id}");
+        assert_eq!(cwes, finding.cwes, "{id}");
     }
     let analysis = |id: &str| {
         vulnerabilities

@@ -129,7 +129,14 @@ fn vulnerability(finding: &Finding) -> Value {
             "versions": [{"version": package.version, "status": "affected"}],
         }],
     });
-    // TODO: add `cwes` once findings carry the advisories' CWE ids.
+    let cwes: Vec<u32> = finding
+        .cwes
+        .iter()
+        .filter_map(|id| id.strip_prefix("CWE-")?.parse().ok())
+        .collect();
+    if !cwes.is_empty() {
+        entry["cwes"] = json!(cwes);
+    }
     if !finding.aliases.is_empty() {
         entry["references"] = finding
             .aliases

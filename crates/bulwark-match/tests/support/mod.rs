@@ -314,6 +314,12 @@ pub fn ghsa_finding(record_id: &str) -> bulwark_match::Finding {
         references,
         suppressed: None,
         notes: Vec::new(),
+        cwes: record["database_specific"]["cwe_ids"]
+            .as_array()
+            .expect("CWE ids")
+            .iter()
+            .map(text)
+            .collect(),
     }
 }
 
