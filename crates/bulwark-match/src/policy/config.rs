@@ -41,7 +41,7 @@ pub struct Config {
     pub exceptions: Vec<Exception>,
 }
 
-/// What an exception applies to.
+/// Target of an exception.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExceptionTarget {
     /// A vulnerability id; a finding matches when its id or any alias is
@@ -68,7 +68,7 @@ pub struct Exception {
     pub path: Option<Pattern>,
     /// Glob over the scanned image's name, tags and digest.
     pub image: Option<Pattern>,
-    /// Why the risk is accepted.
+    /// Reason the risk is accepted.
     pub reason: String,
     /// Person or team accountable for the exception.
     pub owner: String,
@@ -121,7 +121,7 @@ impl Pattern {
 pub struct ConfigError {
     /// The configuration file.
     pub path: PathBuf,
-    /// What is wrong and where.
+    /// The problem and the entry or line it is in.
     pub message: String,
 }
 

@@ -8,7 +8,7 @@ use crate::purl;
 /// Note code of a finding whose only matching exceptions expired.
 pub(super) const NOTE_EXPIRED: &str = "exception-expired";
 
-/// What the exceptions did to a finding.
+/// Effect of the exceptions on a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Outcome {
     /// An exception in force suppressed it.
@@ -72,8 +72,8 @@ pub(super) fn apply(
     Outcome::Expired
 }
 
-/// An exception applies through its `expires` date and expires the day
-/// after.
+/// Returns whether an exception has expired: it applies through its
+/// `expires` date.
 fn is_expired(exception: &Exception, now: Date) -> bool {
     now > exception.expires
 }

@@ -58,7 +58,7 @@ impl VexStatus {
 /// status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VexStatement {
-    /// Where in the document the statement is, such as `statements[2]`.
+    /// Position in the document, such as `statements[2]`.
     pub location: String,
     /// Vulnerability id.
     pub vulnerability: String,
@@ -76,7 +76,8 @@ pub struct VexStatement {
     /// Free text: OpenVEX `impact_statement` or `status_notes`, CycloneDX
     /// `detail`.
     pub detail: Option<String>,
-    /// What to do: OpenVEX `action_statement`, CycloneDX `response`.
+    /// Recommended action: OpenVEX `action_statement`, CycloneDX
+    /// `response`.
     pub action: Option<String>,
     /// Statement or document time in Unix seconds, when stated.
     pub timestamp: Option<i64>,
@@ -109,7 +110,7 @@ pub struct VexDocument {
 pub struct VexError {
     /// The file.
     pub path: PathBuf,
-    /// What is wrong and where.
+    /// The problem and its position in the document.
     pub message: String,
 }
 
@@ -176,7 +177,7 @@ impl VexDocument {
 ///
 /// The `distro` qualifier is not compared: distributions write it as a
 /// codename (Ubuntu's VEX uses `distro=jammy`) where inventories write
-/// `ubuntu-22.04`, and the package version already tells releases apart.
+/// `ubuntu-22.04`, and the package version already distinguishes releases.
 pub fn purl_matches(pattern: &Purl, installed: &Purl) -> bool {
     pattern.ty == installed.ty
         && pattern.namespace == installed.namespace
