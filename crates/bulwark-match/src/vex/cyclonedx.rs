@@ -104,7 +104,11 @@ fn statement(
     // An analysis may carry only a detail or a response; without a state
     // it states nothing about the products.
     let Some(stated_status) = string(analysis, "state") else {
-        tracing::debug!(location, vulnerability, "skipping an analysis without state");
+        tracing::debug!(
+            location,
+            vulnerability,
+            "skipping an analysis without state"
+        );
         return Ok(None);
     };
     let status = match stated_status.as_str() {
