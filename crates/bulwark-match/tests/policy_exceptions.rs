@@ -32,7 +32,7 @@ fn suppressed_ids(report: &mut Report, config: &Config, today: &str) -> Vec<Stri
     ids
 }
 
-/// One exception for log4j with the given extra lines.
+/// Returns a config with one exception for log4j, with `extra` lines.
 fn log4j_exception(extra: &str) -> Config {
     config(&format!(
         "  - vulnerability: CVE-2021-44228\n{extra}    reason: JNDI lookups are disabled\n    owner: platform-team\n    expires: 2024-06-30\n"

@@ -36,8 +36,8 @@ fn corpus_vex(archive: &str, prefix: &str) -> Vec<(VexDocument, Value)> {
         .collect()
 }
 
-/// A finding of `id` on the package `purl`, built from a GHSA sample
-/// finding with the package fields replaced.
+/// Returns a finding of `id` on the package `purl`: a GHSA sample finding
+/// with the package fields replaced.
 fn finding_on(id: &str, aliases: &[&str], purl: &str) -> Finding {
     let mut finding = ghsa_finding("GHSA-xvch-5gv4-984h");
     finding.id = id.to_owned();

@@ -57,7 +57,7 @@ fn import(cache: &Path, inputs: &[PathBuf]) {
     );
 }
 
-/// A database with the committed Alpine 3.19 secdb.
+/// Returns a database with the committed Alpine 3.19 secdb.
 fn alpine_cache() -> &'static Path {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     CACHE
@@ -72,7 +72,8 @@ fn alpine_cache() -> &'static Path {
         .path()
 }
 
-/// A database with the GHSA sample, PyPA's advisories and the KEV catalog.
+/// Returns a database with the GHSA sample, PyPA's advisories and the KEV
+/// catalog.
 fn language_cache() -> &'static Path {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     CACHE
@@ -106,7 +107,8 @@ fn scan_alpine(dir: &Path, extra: &[&str]) -> Output {
         .expect("bulwark runs")
 }
 
-/// The Alpine findings without policy, as (id, package name) pairs.
+/// Returns the Alpine findings without policy, as (id, package name)
+/// pairs.
 fn alpine_findings() -> Vec<(String, String)> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let report = json_of(&scan_alpine(dir.path(), &["-f", "json"]));

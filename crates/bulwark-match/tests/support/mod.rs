@@ -68,6 +68,7 @@ pub fn run_python(script: &Path, args: &[&str], input: &[u8]) -> (i32, String, S
                  BULWARK_PYTHON=/tmp/bulwark-ci-venv/bin/python"
             )
         });
+
     let mut stdin = child.stdin.take().expect("child stdin");
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
@@ -76,6 +77,7 @@ pub fn run_python(script: &Path, args: &[&str], input: &[u8]) -> (i32, String, S
         .join()
         .expect("stdin writer thread")
         .expect("write python stdin");
+
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let code = output.status.code().unwrap_or(-1);
@@ -136,9 +138,9 @@ pub fn validate_cyclonedx(document: &str) -> (i32, String) {
 const SARIF_MULTITOOL: &str =
     "/tmp/bulwark-sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool";
 
-/// Rule configuration for the multitool: SARIF2006 checks that every URI
-/// answers an HTTP GET, which would reach out to the hosts in the log, so
-/// it is disabled.
+/// Rule configuration for the multitool. SARIF2006 sends an HTTP GET to
+/// every URI in the log to check that it is reachable, so it is disabled:
+/// tests reach no host.
 const SARIF_RULE_CONFIG: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Properties>
   <Properties Key="SARIF2006.UrisShouldBeReachable.Options">
@@ -160,6 +162,7 @@ pub fn validate_sarif(log: &str) -> Vec<String> {
          /tmp/bulwark-sarif-multitool @microsoft/sarif-multitool-linux@5.7.0` or set \
          BULWARK_SARIF_MULTITOOL"
     );
+
     let dir = tempfile::tempdir().expect("create a temporary directory");
     let input = dir.path().join("report.sarif");
     let output = dir.path().join("validation.sarif");
@@ -175,6 +178,7 @@ pub fn validate_sarif(log: &str) -> Vec<String> {
             .arg(&output)
             .arg(&input);
     };
+
     let isolated = Command::new("unshare")
         .args(["--net", "true"])
         .output()
@@ -187,6 +191,7 @@ pub fn validate_sarif(log: &str) -> Vec<String> {
         Command::new(&tool)
     };
     arguments(&mut command);
+
     let run = command.output().expect("run the SARIF multitool");
     assert!(
         run.status.success(),
@@ -194,6 +199,7 @@ pub fn validate_sarif(log: &str) -> Vec<String> {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
+
     let verdict: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&output).expect("read the validation log"))
             .expect("the validation log is JSON");
