@@ -13,8 +13,10 @@ log() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
 # System packages the tests use: a real OCI registry and skopeo to push
 # into it, htpasswd for its basic auth, openssl for its token auth
 # certificates, dpkg-query as an independent oracle, python3-venv for the
-# schema validators.
+# schema validators and the PEP 440 oracle, Node.js and npm for the semver
+# oracle (skipped when another Node.js install provides them).
 PACKAGES=(docker-registry skopeo apache2-utils openssl dpkg python3-venv debootstrap)
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 need=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
