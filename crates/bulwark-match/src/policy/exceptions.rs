@@ -49,7 +49,7 @@ pub(super) fn apply(
         return Outcome::NoMatch;
     }
     for exception in matching {
-        tracing::info!(
+        tracing::debug!(
             finding = %finding.id,
             package = %finding.package.name,
             exception = %exception.label(),

@@ -174,6 +174,13 @@ pub fn apply_policy(report: &mut Report, config: &Config, vex: &[VexDocument], n
         expired,
         "applied VEX statements and exceptions"
     );
+    if expired > 0 {
+        tracing::warn!(
+            findings = expired,
+            config = %config.display_path(),
+            "exceptions expired, so their findings count again"
+        );
+    }
 
     report.findings = all;
     report.settle_suppressions();
