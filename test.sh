@@ -39,6 +39,14 @@ fi
 "$VENV/bin/pip" install -q -r "$ROOT/tests/python-requirements.txt"
 export BULWARK_PYTHON="$VENV/bin/python"
 
+# Microsoft's SARIF multitool validates SARIF reports (npm registry).
+export BULWARK_SARIF_MULTITOOL_DIR=${BULWARK_SARIF_MULTITOOL_DIR:-/tmp/bulwark-sarif-multitool}
+if [ ! -d "$BULWARK_SARIF_MULTITOOL_DIR/node_modules/@microsoft/sarif-multitool-linux" ]; then
+  log "npm install @microsoft/sarif-multitool-linux"
+  npm install --no-audit --no-fund --prefix "$BULWARK_SARIF_MULTITOOL_DIR" \
+    @microsoft/sarif-multitool-linux@5.7.0
+fi
+
 # Test images rebuilt from the registries (about 3 minutes), once per machine.
 if [ ! -f "$BULWARK_CORPUS_IMAGES/oci/layers/index.json" ]; then
   log "building test images into $BULWARK_CORPUS_IMAGES"
