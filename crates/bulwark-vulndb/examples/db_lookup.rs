@@ -1,11 +1,12 @@
-//! Times `Database::affected_for` over a 1,000-package inventory drawn
-//! from the database's own index: the PyPI, Go and crates.io packages the
-//! imported feeds name, evenly spaced in name order.
+//! Times `Database::affected_for` and `Database::affected_entries_for`
+//! over a 1,000-package inventory drawn from the database's own index: the
+//! PyPI, Go and crates.io packages the imported feeds name, evenly spaced
+//! in name order.
 //!
-//! Usage: `db_lookup DB_FILE`. Prints the first pass (cold caches in the
-//! process) and the median of 20 passes, as wall time and as the CPU time
-//! of the thread (from `/proc/thread-self/schedstat`), which a machine
-//! shared with other jobs inflates less.
+//! Usage: `db_lookup DB_FILE`. Prints, for each function, the first pass
+//! (cold caches in the process) and the median of 20 passes, as wall time
+//! and as the CPU time of the thread (from `/proc/thread-self/schedstat`),
+//! which a machine shared with other jobs inflates less.
 
 use std::time::Instant;
 
@@ -22,28 +23,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::path::PathBuf::from(path);
     let inventory = inventory(&path)?;
     let db = Database::open(&path)?;
+    println!("{} packages", inventory.len());
+    time_passes("affected_for", || {
+        let mut matches = 0;
+        for (ecosystem, name) in &inventory {
+            matches += db.affected_for(ecosystem, None, name)?.len();
+        }
+        Ok(matches)
+    })?;
+    time_passes("affected_entries_for", || {
+        let mut matches = 0;
+        for (ecosystem, name) in &inventory {
+            matches += db.affected_entries_for(ecosystem, None, name)?.len();
+        }
+        Ok(matches)
+    })?;
+    Ok(())
+}
+
+/// Runs `pass` 21 times and prints the matches it counts and its times.
+fn time_passes(
+    label: &str,
+    mut pass: impl FnMut() -> Result<usize, bulwark_vulndb::Error>,
+) -> Result<(), bulwark_vulndb::Error> {
     let mut wall = Vec::new();
     let mut cpu = Vec::new();
     let mut matches = 0;
     for _ in 0..21 {
         let start = Instant::now();
         let cpu_start = thread_cpu_ns();
-        matches = 0;
-        for (ecosystem, name) in &inventory {
-            matches += db.affected_for(ecosystem, None, name)?.len();
-        }
+        matches = pass()?;
         wall.push(start.elapsed().as_secs_f64() * 1e3);
         cpu.push((thread_cpu_ns() - cpu_start) as f64 / 1e6);
     }
-    println!(
-        "{} packages, {matches} (advisory, affected) pairs",
-        inventory.len()
-    );
+    println!("{label}: {matches} (advisory, affected) pairs");
     for (what, times) in [("wall", wall), ("CPU", cpu)] {
         let mut rest = times[1..].to_vec();
         rest.sort_by(f64::total_cmp);
         println!(
-            "{what}: first pass {:.1} ms, median of {} passes {:.1} ms",
+            "  {what}: first pass {:.1} ms, median of {} passes {:.1} ms",
             times[0],
             rest.len(),
             rest[rest.len() / 2]

@@ -76,11 +76,14 @@ pub(crate) fn decompressor(dictionary: Option<&[u8]>) -> std::io::Result<Decompr
     }
 }
 
-/// Decompresses one record.
+/// Decompresses one record into `output`, replacing its contents. Lookups
+/// pass the same buffer for every record, so decompression allocates only
+/// when a record is larger than any before it.
 pub(crate) fn decompress(
     decompressor: &mut Decompressor<'static>,
     data: &[u8],
-) -> Result<Vec<u8>, String> {
+    output: &mut Vec<u8>,
+) -> Result<(), String> {
     let length = zstd::zstd_safe::get_frame_content_size(data)
         .map_err(|_| "not a zstd frame".to_owned())?
         .ok_or_else(|| "zstd frame without a content size".to_owned())?;
@@ -88,7 +91,10 @@ pub(crate) fn decompress(
         .ok()
         .filter(|&l| l <= MAX_RECORD_LEN)
         .ok_or_else(|| format!("record of {length} bytes is over the limit"))?;
+    output.clear();
+    output.reserve(length);
     decompressor
-        .decompress(data, length)
-        .map_err(|e| format!("zstd: {e}"))
+        .decompress_to_buffer(data, output)
+        .map_err(|e| format!("zstd: {e}"))?;
+    Ok(())
 }

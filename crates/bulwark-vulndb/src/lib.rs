@@ -18,5 +18,5 @@ pub mod update;
 
 pub use error::{Error, Result};
 pub use store::SCHEMA_VERSION;
-pub use store::read::{Counts, Database, FeedInfo};
+pub use store::read::{AffectedEntry, Counts, Database, FeedInfo};
 pub use store::write::FeedSummary;
