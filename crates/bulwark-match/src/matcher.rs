@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use bulwark_inventory::{Inventory, Os, Package};
-use bulwark_osv::{Advisory, Affected, Status};
+use bulwark_osv::Status;
 use bulwark_version::{Ecosystem, compare};
-use bulwark_vulndb::Database;
+use bulwark_vulndb::{AffectedEntry, Database};
 
 use crate::ecosystem::{self, Lookup};
 use crate::finding::{
@@ -17,7 +17,7 @@ use crate::range::{Verdict, evaluate};
 use crate::severity;
 
 /// The advisory entries that name one package.
-type Entries = Vec<(Advisory, Affected)>;
+type Entries = Vec<AffectedEntry>;
 
 /// Errors that stop a scan: the database could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +119,7 @@ pub fn match_inventory(db: &Database, inventory: &Inventory) -> Result<Report, M
         let entries = match cache.get(&key) {
             Some(entries) => Arc::clone(entries),
             None => {
-                let found = Arc::new(db.affected_for(
+                let found = Arc::new(db.affected_entries_for(
                     lookup.ecosystem.osv_name(),
                     lookup.release.as_deref(),
                     &lookup.name,
@@ -128,7 +128,7 @@ pub fn match_inventory(db: &Database, inventory: &Inventory) -> Result<Report, M
                 found
             }
         };
-        let hits = evaluate_entries(&entries, &lookup, package, family, &mut notes);
+        let hits = evaluate_entries(db, &entries, &lookup, package, family, &mut notes)?;
         let findings = merge::merge_hits(hits, lookup.scheme);
         for partial in findings {
             let mut finding = partial.into_finding(affected_package(package, &lookup));
@@ -143,16 +143,19 @@ pub fn match_inventory(db: &Database, inventory: &Inventory) -> Result<Report, M
 }
 
 /// Evaluates each advisory entry of one package and keeps the affected
-/// ones.
+/// ones. Whole advisories are decoded only for entries that match, which
+/// keeps lookups of large inventories cheap.
 fn evaluate_entries(
-    entries: &[(Advisory, Affected)],
+    db: &Database,
+    entries: &[AffectedEntry],
     lookup: &Lookup,
     package: &Package,
     family: Option<&str>,
     notes: &mut Notes,
-) -> Vec<Hit> {
+) -> Result<Vec<Hit>, MatchError> {
     let mut hits = Vec::new();
-    for (advisory, affected) in entries {
+    for entry in entries {
+        let affected = &entry.affected;
         let status = affected.status();
         if status == Some(Status::NotAffected) {
             continue;
@@ -174,7 +177,7 @@ fn evaluate_entries(
                             package.name,
                             lookup.version,
                             lookup.ecosystem_string(),
-                            advisory.id
+                            entry.id
                         ));
                         continue;
                     }
@@ -195,15 +198,16 @@ fn evaluate_entries(
         } else {
             Vec::new()
         };
+        let advisory = db.advisory_of(entry)?;
         hits.extend(merge::hits_for(
-            advisory,
+            &advisory,
             family,
             status,
             fixed,
-            severity::rate(advisory, affected, family),
+            severity::rate(&advisory, affected, family),
         ));
     }
-    hits
+    Ok(hits)
 }
 
 /// Adds KEV and EPSS data of the finding's CVE ids.
