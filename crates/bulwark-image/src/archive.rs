@@ -372,6 +372,25 @@ fn archive_error(path: &Path, error: &io::Error, what: &str) -> ImageError {
 /// Looks at the first entries of a tar file to tell image archives from
 /// root filesystem tarballs.
 fn detect_tar_kind(path: &Path, limits: &Limits) -> Result<Detected, ImageError> {
+    // Check the first header's `ustar` magic (offset 257) so that text or
+    // binary files get a plain message instead of a tar parser error that
+    // quotes their bytes.
+    let mut head = [0u8; 512];
+    let mut reader = open_maybe_compressed(path, limits)?;
+    let read = read_up_to(&mut reader, &mut head).map_err(|e| ImageError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    let magic = head.get(257..262).unwrap_or_default();
+    if read < head.len() || (magic != b"ustar" && head.iter().any(|b| *b != 0)) {
+        return Err(ImageError::UnknownFormat {
+            path: path.to_owned(),
+            reason: "not a tar archive (docker-archive, oci-archive or root filesystem), \
+                     optionally gzip or zstd compressed"
+                .into(),
+        });
+    }
+    drop(reader);
     let reader = open_maybe_compressed(path, limits)?;
     let mut archive = tar::Archive::new(reader);
     let not_tar = |e: io::Error| archive_error(path, &e, "not a tar archive");
@@ -415,6 +434,20 @@ fn detect_tar_kind(path: &Path, limits: &Limits) -> Result<Detected, ImageError>
         return Ok(Detected::OciArchive);
     }
     Ok(Detected::RootFs)
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 fn is_hex_name(path: &str, suffix: &str) -> bool {
@@ -507,11 +540,15 @@ impl TarArchive {
             }
         };
         let file = File::open(&data_path).map_err(io_error)?;
-        let mut archive = tar::Archive::new(BufReader::new(file));
-        let entries = archive.entries().map_err(|e| ImageError::UnknownFormat {
-            path: path.to_owned(),
-            reason: format!("not a tar archive: {e}"),
-        })?;
+        let mut archive = tar::Archive::new(file);
+        // Seeking past member data instead of reading it halves the I/O
+        // of indexing an uncompressed archive of large layers.
+        let entries = archive
+            .entries_with_seek()
+            .map_err(|e| ImageError::UnknownFormat {
+                path: path.to_owned(),
+                reason: format!("not a tar archive: {e}"),
+            })?;
         let mut members = BTreeMap::new();
         let mut links = Vec::new();
         for entry in entries {

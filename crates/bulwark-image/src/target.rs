@@ -66,6 +66,13 @@ impl Target {
         if path.exists() {
             return Ok(Self::File(path.to_owned()));
         }
+        if looks_like_file_name(text) {
+            // A missing archive must not turn into a registry pull: that
+            // would send the mistyped name to Docker Hub.
+            return Err(invalid(
+                "no such file; to pull an image whose name ends like a file, write registry:NAME",
+            ));
+        }
         if looks_like_reference(text) {
             return Ok(Self::Registry(text.to_owned()));
         }
@@ -86,6 +93,17 @@ fn split_tag(text: &str) -> (PathBuf, Option<String>) {
         }
         _ => (PathBuf::from(text), None),
     }
+}
+
+/// Returns whether `text` ends like an archive or document file name
+/// rather than an image tag.
+fn looks_like_file_name(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        ".tar", ".tgz", ".gz", ".zst", ".zstd", ".json", ".oci", ".sbom", ".xz", ".bz2",
+    ]
+    .iter()
+    .any(|suffix| lower.ends_with(suffix))
 }
 
 fn looks_like_reference(text: &str) -> bool {
@@ -204,6 +222,18 @@ mod tests {
                 path: PathBuf::from("/nonexistent/a.tar"),
                 tag: None
             }
+        );
+    }
+
+    #[test]
+    fn missing_archives_are_not_pulled() {
+        for name in ["nosuchfile.tar", "image.tar.gz", "layout.oci", "bom.json"] {
+            let error = Target::parse(name).unwrap_err().to_string();
+            assert!(error.contains("no such file"), "{name}: {error}");
+        }
+        assert_eq!(
+            Target::parse("registry:example.tar").unwrap(),
+            Target::Registry("example.tar".into())
         );
     }
 
