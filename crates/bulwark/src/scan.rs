@@ -187,6 +187,12 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     for error in &report.errors {
         tracing::error!("{error}");
     }
+    // Notes say what the scan could not check (an unknown distribution
+    // release, ecosystems without data); repeat them on stderr so that a
+    // CI log shows them even when the report goes to a file.
+    for note in &report.notes {
+        tracing::warn!(code = %note.code, "{}", note.message);
+    }
     Ok(exit_code(&report, options))
 }
 
