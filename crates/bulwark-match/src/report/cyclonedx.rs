@@ -17,7 +17,7 @@ use super::common::{
 use crate::finding::{Finding, Report, SeverityLevel};
 
 /// Writes `report` as a CycloneDX 1.6 BOM with vulnerabilities, issued at
-/// `timestamp` (Unix seconds; callers pass `SOURCE_DATE_EPOCH` or the scan
+/// `timestamp` (Unix seconds; callers pass `SOURCE_DATE_EPOCH` or the database's newest modification
 /// time), with a final newline. The serial number is derived from the
 /// content, so equal reports and timestamps give equal documents.
 pub fn write_cyclonedx(report: &Report, timestamp: i64) -> String {

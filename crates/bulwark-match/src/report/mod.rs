@@ -63,8 +63,8 @@ pub fn render(format: Format, report: &Report) -> Result<String, UnavailableForm
         Format::Table => Ok(write_table(report)),
         Format::Json => Ok(write_json(report)),
         Format::Sarif => Ok(write_sarif(report)),
-        Format::CycloneDx => Ok(write_cyclonedx(report, document_timestamp())),
-        Format::OpenVex => Ok(write_openvex(report, document_timestamp())),
+        Format::CycloneDx => Ok(write_cyclonedx(report, document_timestamp(report))),
+        Format::OpenVex => Ok(write_openvex(report, document_timestamp(report))),
     }
 }
 
@@ -76,10 +76,21 @@ pub fn write_json(report: &Report) -> String {
 }
 
 /// Returns the issue time of VEX documents: `SOURCE_DATE_EPOCH` when set,
-/// else the current time.
-fn document_timestamp() -> i64 {
-    crate::policy::now_unix_seconds().unwrap_or_else(|error| {
-        tracing::warn!("{error}; using the current time");
-        bulwark_vulndb::time::now_unix()
-    })
+/// else the newest `modified` time of the advisory feeds the scan used, so
+/// the same input and database give the same document. The Unix epoch is
+/// the last resort for a database without modification times.
+fn document_timestamp(report: &Report) -> i64 {
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_some() {
+        match crate::policy::now_unix_seconds() {
+            Ok(seconds) => return seconds,
+            Err(error) => tracing::warn!("{error}; using the database's time"),
+        }
+    }
+    report
+        .database
+        .iter()
+        .filter_map(|feed| feed.newest_modified.as_deref())
+        .filter_map(bulwark_vulndb::time::parse_rfc3339)
+        .max()
+        .unwrap_or(0)
 }

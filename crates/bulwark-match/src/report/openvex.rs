@@ -15,7 +15,7 @@ use super::common::{action_statement, derived_urn_uuid, openvex_justification};
 use crate::finding::{Finding, Report, Suppression};
 
 /// Writes `report` as an OpenVEX document issued at `timestamp` (Unix
-/// seconds; callers pass `SOURCE_DATE_EPOCH` or the scan time), with a
+/// seconds; callers pass `SOURCE_DATE_EPOCH` or the database's newest modification time), with a
 /// final newline. The `@id` is derived from the content, so equal reports
 /// and timestamps give equal documents.
 ///
