@@ -154,6 +154,16 @@ fn rows(findings: &[Finding]) -> Vec<[String; 7]> {
         }
         by_package.entry(key).or_default().push(finding);
     }
+    // A package name found in several files (a requirements.txt and a
+    // poetry.lock of one project) gets its file next to it, so the rows
+    // can be told apart.
+    let spelling = |name: &str| name.to_ascii_lowercase().replace(['_', '.'], "-");
+    let mut name_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for group in by_package.values() {
+        *name_counts
+            .entry(spelling(&group[0].package.name))
+            .or_default() += 1;
+    }
     let mut rows = Vec::new();
     for key in order {
         let group = &by_package[key];
@@ -161,11 +171,14 @@ fn rows(findings: &[Finding]) -> Vec<[String; 7]> {
         for (index, finding) in group.iter().enumerate() {
             let package = &finding.package;
             let (name, installed, upgrade) = if index == 0 {
-                (
-                    package.name.clone(),
-                    package.version.clone(),
-                    upgrade.clone(),
-                )
+                let repeated = name_counts
+                    .get(&spelling(&package.name))
+                    .is_some_and(|count| *count > 1);
+                let name = match package.locations.first() {
+                    Some(location) if repeated => format!("{} ({location})", package.name),
+                    _ => package.name.clone(),
+                };
+                (name, package.version.clone(), upgrade.clone())
             } else {
                 (String::new(), String::new(), String::new())
             };
