@@ -481,3 +481,28 @@ fn update_from_loopback_mirror() {
     );
     assert_eq!(status_advisories(&cache), (go_count + crates_count) as u64);
 }
+
+#[test]
+fn import_of_a_non_feed_file_fails() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let output = run(bulwark()
+        .args(["db", "import", "--cache-dir"])
+        .arg(cache.path())
+        .arg(&readme));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("no converter recognizes"),
+        "{}",
+        text(&output.stderr)
+    );
+    // Nothing was stored for it: the database has no feed at all.
+    let status = run(bulwark()
+        .args(["db", "status", "--cache-dir"])
+        .arg(cache.path()));
+    assert!(
+        !text(&status.stdout).contains("README.md"),
+        "{}",
+        text(&status.stdout)
+    );
+}

@@ -207,6 +207,21 @@ pub fn import(
                 continue;
             }
         };
+        if !collector.recognized {
+            // Nothing in the input was a feed (a README given by mistake,
+            // an empty directory): keep the database as it was.
+            let input_name = input.path.display().to_string();
+            let reason = "no converter recognizes any file in it (name one with --format); \
+                          the input was not imported";
+            tracing::error!("{input_name}: {reason}");
+            report.problems.push(Problem {
+                file: input_name.clone(),
+                record: None,
+                reason: reason.to_owned(),
+            });
+            report.failed_inputs.push(input_name);
+            continue;
+        }
         let batch = collector.into_batch(input, sha256, size);
         report_progress(Progress::Writing);
         report.feeds.push(writer.replace_feed(batch)?);
@@ -233,6 +248,8 @@ pub(crate) struct Collector {
     formats: BTreeSet<&'static str>,
     skipped: u64,
     merged: u64,
+    /// Whether any file of the input was handed to a converter.
+    pub(crate) recognized: bool,
 }
 
 impl Collector {

@@ -460,7 +460,9 @@ impl Walker<'_, '_> {
                 .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| DATA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            if is_data {
+            // A file named on the command line was meant to be a feed,
+            // whatever its extension.
+            if is_data || top_level {
                 self.collector.skip();
                 self.problem(
                     file,
@@ -471,6 +473,7 @@ impl Walker<'_, '_> {
             }
             return;
         };
+        self.collector.recognized = true;
         let format = converter.name();
         let collector = &mut self.collector;
         let problems = &mut self.problems;
