@@ -5,7 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
-CORPUS=${CORPUS:-$ROOT/../shared/corpus}
+# Tests read the corpus at ../shared/corpus next to the repository. A clone
+# made elsewhere gets a link to the corpus named by $BULWARK_CORPUS or
+# found at /work/shared/corpus.
+if [ ! -d "$ROOT/../shared/corpus" ]; then
+  for candidate in "${BULWARK_CORPUS:-}" /work/shared/corpus; do
+    if [ -n "$candidate" ] && [ -d "$candidate" ]; then
+      ln -sfn "$(cd "$candidate/.." && pwd)" "$ROOT/../shared"
+      break
+    fi
+  done
+fi
+[ -d "$ROOT/../shared/corpus" ] || { echo "corpus not found at $ROOT/../shared/corpus; set BULWARK_CORPUS" >&2; exit 1; }
+CORPUS=$ROOT/../shared/corpus
 export BULWARK_CORPUS_IMAGES=${BULWARK_CORPUS_IMAGES:-/tmp/corpus-images}
 
 log() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
