@@ -569,6 +569,11 @@ mod tests {
         assert!(!format!("{token:?}").contains("refresh-secret"));
     }
 
+    /// Serializes the tests that write and run helper scripts: a script
+    /// being written while another test forks a child cannot be executed
+    /// ("text file busy"), which made these tests flaky.
+    static HELPER_SCRIPTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     fn write_helper(dir: &Path, name: &str, script: &str) {
         use std::os::unix::fs::PermissionsExt as _;
         let path = dir.join(format!("docker-credential-{name}"));
@@ -578,6 +583,7 @@ mod tests {
 
     #[test]
     fn credential_helper_on_path_is_used() {
+        let _serial = HELPER_SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         // The helper echoes the server it was asked about into the password,
         // which proves that the host went to its standard input.
@@ -605,6 +611,7 @@ mod tests {
 
     #[test]
     fn credential_helper_token_and_not_found() {
+        let _serial = HELPER_SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         write_helper(
             dir.path(),
@@ -629,6 +636,7 @@ mod tests {
 
     #[test]
     fn missing_helper_falls_back_to_auths() {
+        let _serial = HELPER_SCRIPTS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let config = parse_config(
             r#"{"auths":{"reg.example":{"auth":"dXNlcjpwYXNz"}},"credsStore":"absent"}"#,
