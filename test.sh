@@ -22,11 +22,11 @@ export BULWARK_CORPUS_IMAGES=${BULWARK_CORPUS_IMAGES:-/tmp/corpus-images}
 
 log() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
 
-# System packages the tests use: a real OCI registry and skopeo to push
-# into it, htpasswd for its basic auth, openssl for its token auth
-# certificates, dpkg-query as an independent oracle, python3-venv for the
-# schema validators and the PEP 440 oracle, Node.js and npm for the semver
-# oracle (skipped when another Node.js install provides them).
+# System packages the tests use. The OCI registry and skopeo serve the
+# pull tests; htpasswd and openssl give the registry basic and token auth.
+# dpkg-query is an independent oracle. python3-venv holds the schema
+# validators and the PEP 440 oracle, and Node.js with npm the semver oracle
+# (skipped when another Node.js install provides them).
 PACKAGES=(docker-registry skopeo apache2-utils openssl dpkg python3-venv debootstrap)
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 need=()

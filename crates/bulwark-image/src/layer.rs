@@ -10,7 +10,7 @@ use crate::limits::Limits;
 use crate::merge::{Node, NodeKind};
 use crate::path::normalize_entry_path;
 
-/// What kind of filesystem object a tar entry creates.
+/// The kind of filesystem object a tar entry creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     File,
@@ -40,7 +40,7 @@ pub struct EntryInfo<'a> {
 /// the whole content of each wanted file (at most `Limits::max_file_bytes`).
 /// Handlers run on several layers at once, so they must be `Sync`.
 pub trait FileHandler: Sync {
-    /// What the handler extracts from one file.
+    /// The value the handler extracts from one file.
     type Output: Send;
 
     /// Returns whether the file's content should be read and handed over.

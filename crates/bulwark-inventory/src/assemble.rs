@@ -10,7 +10,7 @@ use crate::os::{Os, OsFile, detect};
 use crate::package::{LayerInfo, Package, PackageKind};
 use crate::purl::PurlBuilder;
 
-/// What was read: an image or a directory.
+/// The source that was read: an image or a directory.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SourceInfo {
     /// The target as the user gave it.
@@ -56,7 +56,7 @@ impl Inventory {
     }
 }
 
-/// Builds the inventory from the merged layers. `layer_ids` holds the diff
+/// Builds the inventory from the merged layers. `layer_ids` contains the diff
 /// id of each layer, or is empty for directories.
 pub fn assemble(
     view: FinalView<FileFacts>,
