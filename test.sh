@@ -24,11 +24,13 @@ log() { printf '\n=== [%s] %s\n' "$(date +%T)" "$*"; }
 
 # System packages the tests use. The OCI registry and skopeo serve the
 # pull tests; htpasswd and openssl give the registry basic and token auth.
-# dpkg-query is an independent oracle. python3-venv holds the schema
-# validators and the PEP 440 oracle, and Node.js with npm the semver oracle
-# (skipped when another Node.js install provides them).
+# dpkg-query is an independent oracle. python3-venv provides the venv of
+# the schema validators and the PEP 440 oracle, and Node.js with npm the
+# semver oracle. The image build needs debootstrap, pip and npm. Node.js
+# and pip come from Debian only when no other install provides them.
 PACKAGES=(docker-registry skopeo apache2-utils openssl dpkg python3-venv debootstrap)
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+command -v pip >/dev/null || PACKAGES+=(python3-pip)
 need=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
