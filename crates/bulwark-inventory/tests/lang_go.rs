@@ -9,69 +9,18 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::Read;
 
 use bulwark_image::{EntryInfo, EntryKind, Limits};
 use bulwark_inventory::analyzers::{GoBinaryAnalyzer, GoModAnalyzer, GoSumAnalyzer};
-use bulwark_inventory::{Analyzer, AnalyzerSet, Fact, Package};
-use support::{ExpectedRow, corpus, expected_rows};
+use bulwark_inventory::{Analyzer, AnalyzerSet, Package};
+use support::{
+    ExpectedRow, corpus, expected_rows, found, members, name_versions, packages, pairs, txtar,
+};
 
 const TRIVY_PARSERS: &str = "scan/trivy/dependency-parser-testdata.tar.gz";
 const TRIVY_ANALYZERS: &str = "scan/trivy/fanal-analyzer-testdata.tar.gz";
 const SCALIBR: &str = "scan/osv-scalibr/extractor-language-testdata.tar.gz";
 const SYFT: &str = "scan/syft/pkg-cataloger-testdata.tar.gz";
-
-/// Reads every member of a corpus archive under `prefix` in one pass.
-fn members(archive: &str, prefix: &str) -> BTreeMap<String, Vec<u8>> {
-    let path = corpus().join(archive);
-    let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut out = BTreeMap::new();
-    for entry in tar.entries().expect("read corpus archive") {
-        let mut entry = entry.expect("read corpus archive entry");
-        let name = entry
-            .path()
-            .expect("entry path")
-            .to_string_lossy()
-            .into_owned();
-        let name = name.trim_start_matches("./").to_owned();
-        if name.starts_with(prefix) && entry.header().entry_type().is_file() {
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).expect("read member");
-            out.insert(name, data);
-        }
-    }
-    assert!(
-        !out.is_empty(),
-        "no member of {archive} starts with {prefix:?}"
-    );
-    out
-}
-
-/// Splits a txtar archive into its files.
-fn txtar(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let text = String::from_utf8_lossy(data);
-    let mut files = BTreeMap::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if let Some(name) = trimmed
-            .strip_prefix("-- ")
-            .and_then(|rest| rest.strip_suffix(" --"))
-        {
-            if let Some((name, body)) = current.take() {
-                files.insert(name, body.into_bytes());
-            }
-            current = Some((name.to_owned(), String::new()));
-        } else if let Some((_, body)) = current.as_mut() {
-            body.push_str(line);
-        }
-    }
-    if let Some((name, body)) = current {
-        files.insert(name, body.into_bytes());
-    }
-    files
-}
 
 /// Rows of `case` tests naming the fixture, plus the rows of every
 /// variable a `ref->want…` row maps the fixture to, except variables
@@ -111,31 +60,6 @@ fn expected_for(
     out
 }
 
-fn name_versions(rows: &[ExpectedRow]) -> BTreeSet<(String, String)> {
-    rows.iter()
-        .map(|r| (r.name.clone(), r.version.clone()))
-        .collect()
-}
-
-fn packages(analyzer: &dyn Analyzer, path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
-    analyzer.analyze(path, data).map(|facts| {
-        facts
-            .into_iter()
-            .filter_map(|f| match f {
-                Fact::Package(p) => Some(p),
-                _ => None,
-            })
-            .collect()
-    })
-}
-
-fn found(packages: &[Package]) -> BTreeSet<(String, String)> {
-    packages
-        .iter()
-        .map(|p| (p.name.clone(), p.version.clone()))
-        .collect()
-}
-
 /// Drops the versionless main module, which the peers' tables leave out
 /// because their rows need a version.
 fn with_versions(set: BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
@@ -145,13 +69,6 @@ fn with_versions(set: BTreeSet<(String, String)>) -> BTreeSet<(String, String)> 
 fn without_v(set: BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
     set.into_iter()
         .map(|(n, v)| (n, v.strip_prefix('v').map(str::to_owned).unwrap_or(v)))
-        .collect()
-}
-
-fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    items
-        .iter()
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect()
 }
 

@@ -9,45 +9,17 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use bulwark_image::{EntryInfo, EntryKind};
 use bulwark_inventory::analyzers::{GradleLockAnalyzer, JavaArchiveAnalyzer, PomAnalyzer};
 use bulwark_inventory::{Analyzer, Fact, Package};
-use support::{ExpectedRow, corpus, expected_rows};
+use support::{ExpectedRow, expected_rows, found, members, name_versions, packages, pairs};
 
 const TRIVY_PARSERS: &str = "scan/trivy/dependency-parser-testdata.tar.gz";
 const TRIVY_ANALYZERS: &str = "scan/trivy/fanal-analyzer-testdata.tar.gz";
 const SCALIBR: &str = "scan/osv-scalibr/extractor-language-testdata.tar.gz";
 const SYFT: &str = "scan/syft/pkg-cataloger-testdata.tar.gz";
-
-/// Reads every member of a corpus archive under `prefix` in one pass.
-fn members(archive: &str, prefix: &str) -> BTreeMap<String, Vec<u8>> {
-    let path = corpus().join(archive);
-    let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut out = BTreeMap::new();
-    for entry in tar.entries().expect("read corpus archive") {
-        let mut entry = entry.expect("read corpus archive entry");
-        let name = entry
-            .path()
-            .expect("entry path")
-            .to_string_lossy()
-            .into_owned();
-        let name = name.trim_start_matches("./").to_owned();
-        if name.starts_with(prefix) && entry.header().entry_type().is_file() {
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).expect("read member");
-            out.insert(name, data);
-        }
-    }
-    assert!(
-        !out.is_empty(),
-        "no member of {archive} starts with {prefix:?}"
-    );
-    out
-}
 
 /// Rows of `case` tests naming the fixture (alone or among several),
 /// plus the rows of every variable a `ref->want…` row maps it to.
@@ -79,24 +51,6 @@ fn expected_for(rows: &[ExpectedRow], test_file: &str, fixture: &str) -> Vec<Exp
     out
 }
 
-fn name_versions(rows: &[ExpectedRow]) -> BTreeSet<(String, String)> {
-    rows.iter()
-        .map(|r| (r.name.clone(), r.version.clone()))
-        .collect()
-}
-
-fn packages(analyzer: &dyn Analyzer, path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
-    analyzer.analyze(path, data).map(|facts| {
-        facts
-            .into_iter()
-            .filter_map(|f| match f {
-                Fact::Package(p) => Some(p),
-                _ => None,
-            })
-            .collect()
-    })
-}
-
 /// The reasons of the `Skipped` facts among `facts`.
 fn skipped(facts: &[Fact]) -> Vec<String> {
     facts
@@ -105,20 +59,6 @@ fn skipped(facts: &[Fact]) -> Vec<String> {
             Fact::Skipped { reason } => Some(reason.clone()),
             _ => None,
         })
-        .collect()
-}
-
-fn found(packages: &[Package]) -> BTreeSet<(String, String)> {
-    packages
-        .iter()
-        .map(|p| (p.name.clone(), p.version.clone()))
-        .collect()
-}
-
-fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    items
-        .iter()
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect()
 }
 

@@ -6,69 +6,16 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::Read;
 
 use bulwark_image::{EntryInfo, EntryKind};
 use bulwark_inventory::analyzers::{CargoLockAnalyzer, RustBinaryAnalyzer};
-use bulwark_inventory::{Analyzer, Fact, Package};
-use support::{ExpectedRow, corpus, expected_rows};
+use bulwark_inventory::{Analyzer, Package};
+use support::{ExpectedRow, corpus, expected_rows, found, members, name_versions, packages, txtar};
 
 const TRIVY_PARSERS: &str = "scan/trivy/dependency-parser-testdata.tar.gz";
 const TRIVY_ANALYZERS: &str = "scan/trivy/fanal-analyzer-testdata.tar.gz";
 const SCALIBR: &str = "scan/osv-scalibr/extractor-language-testdata.tar.gz";
 const SYFT: &str = "scan/syft/pkg-cataloger-testdata.tar.gz";
-
-/// Reads every member of a corpus archive under `prefix` in one pass.
-fn members(archive: &str, prefix: &str) -> BTreeMap<String, Vec<u8>> {
-    let path = corpus().join(archive);
-    let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut out = BTreeMap::new();
-    for entry in tar.entries().expect("read corpus archive") {
-        let mut entry = entry.expect("read corpus archive entry");
-        let name = entry
-            .path()
-            .expect("entry path")
-            .to_string_lossy()
-            .into_owned();
-        let name = name.trim_start_matches("./").to_owned();
-        if name.starts_with(prefix) && entry.header().entry_type().is_file() {
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).expect("read member");
-            out.insert(name, data);
-        }
-    }
-    assert!(
-        !out.is_empty(),
-        "no member of {archive} starts with {prefix:?}"
-    );
-    out
-}
-
-/// Splits a txtar archive into its files.
-fn txtar(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let text = String::from_utf8_lossy(data);
-    let mut files = BTreeMap::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if let Some(name) = trimmed
-            .strip_prefix("-- ")
-            .and_then(|rest| rest.strip_suffix(" --"))
-        {
-            if let Some((name, body)) = current.take() {
-                files.insert(name, body.into_bytes());
-            }
-            current = Some((name.to_owned(), String::new()));
-        } else if let Some((_, body)) = current.as_mut() {
-            body.push_str(line);
-        }
-    }
-    if let Some((name, body)) = current {
-        files.insert(name, body.into_bytes());
-    }
-    files
-}
 
 /// The rows a peer expects for one fixture of one test file: rows of
 /// `case` tests naming the fixture, plus the rows of every variable that
@@ -100,31 +47,6 @@ fn expected_for(rows: &[ExpectedRow], test_file: &str, fixture: &str) -> Vec<Exp
             .cloned(),
     );
     out
-}
-
-fn name_versions(rows: &[ExpectedRow]) -> BTreeSet<(String, String)> {
-    rows.iter()
-        .map(|r| (r.name.clone(), r.version.clone()))
-        .collect()
-}
-
-fn packages(analyzer: &dyn Analyzer, path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
-    analyzer.analyze(path, data).map(|facts| {
-        facts
-            .into_iter()
-            .filter_map(|f| match f {
-                Fact::Package(p) => Some(p),
-                _ => None,
-            })
-            .collect()
-    })
-}
-
-fn found(packages: &[Package]) -> BTreeSet<(String, String)> {
-    packages
-        .iter()
-        .map(|p| (p.name.clone(), p.version.clone()))
-        .collect()
 }
 
 fn entry(path: &str, size: u64, mode: u32, kind: EntryKind) -> EntryInfo<'_> {

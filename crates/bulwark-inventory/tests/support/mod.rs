@@ -2,13 +2,13 @@
 //! members of corpus archives, and the peers' expectation tables.
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bulwark_image::Limits;
-use bulwark_inventory::{AnalyzerSet, Inventory};
+use bulwark_inventory::{Analyzer, AnalyzerSet, Fact, Inventory, Package};
 
 /// The shared corpus, next to the repository.
 pub fn corpus() -> PathBuf {
@@ -128,12 +128,88 @@ pub fn inventory_dir(path: &Path) -> Inventory {
         .unwrap_or_else(|e| panic!("inventory {}: {e}", path.display()))
 }
 
-/// `(name, version)` pairs of an inventory, with the full version
-/// (epoch and release included).
-pub fn name_versions(inventory: &Inventory) -> BTreeSet<(String, String)> {
-    inventory
-        .packages
+// Helpers of the table-driven language tests.
+
+/// Reads every member of a corpus archive under `prefix` in one pass.
+pub fn members(archive: &str, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+    let path = corpus().join(archive);
+    let file = File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut out = BTreeMap::new();
+    for entry in tar.entries().expect("read corpus archive") {
+        let mut entry = entry.expect("read corpus archive entry");
+        let name = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .into_owned();
+        let name = name.trim_start_matches("./").to_owned();
+        if name.starts_with(prefix) && entry.header().entry_type().is_file() {
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).expect("read member");
+            out.insert(name, data);
+        }
+    }
+    assert!(
+        !out.is_empty(),
+        "no member of {archive} starts with {prefix:?}"
+    );
+    out
+}
+
+/// Splits a txtar archive into its files.
+pub fn txtar(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let text = String::from_utf8_lossy(data);
+    let mut files = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if let Some(name) = trimmed
+            .strip_prefix("-- ")
+            .and_then(|rest| rest.strip_suffix(" --"))
+        {
+            if let Some((name, body)) = current.take() {
+                files.insert(name, body.into_bytes());
+            }
+            current = Some((name.to_owned(), String::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+        }
+    }
+    if let Some((name, body)) = current {
+        files.insert(name, body.into_bytes());
+    }
+    files
+}
+
+pub fn name_versions(rows: &[ExpectedRow]) -> BTreeSet<(String, String)> {
+    rows.iter()
+        .map(|r| (r.name.clone(), r.version.clone()))
+        .collect()
+}
+
+pub fn packages(analyzer: &dyn Analyzer, path: &str, data: &[u8]) -> Result<Vec<Package>, String> {
+    analyzer.analyze(path, data).map(|facts| {
+        facts
+            .into_iter()
+            .filter_map(|f| match f {
+                Fact::Package(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+pub fn found(packages: &[Package]) -> BTreeSet<(String, String)> {
+    packages
         .iter()
-        .map(|p| (p.name.clone(), p.full_version()))
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect()
+}
+
+pub fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect()
 }
