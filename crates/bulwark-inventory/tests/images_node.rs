@@ -4,43 +4,10 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::collections::BTreeSet;
 
-use bulwark_image::{Limits, Target};
-use bulwark_inventory::{AnalyzerSet, Inventory, Package, PackageKind};
-
-fn corpus_images() -> PathBuf {
-    let dir =
-        std::env::var("BULWARK_CORPUS_IMAGES").unwrap_or_else(|_| "/tmp/corpus-images".into());
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.join("oci/node-app/index.json").is_file(),
-        "rebuilt test images not found in {}: run `OUT={} ../shared/corpus/images/build.sh`",
-        dir.display(),
-        dir.display()
-    );
-    dir
-}
-
-/// Inventories an image once per test binary; the tests share it.
-fn inventory(name: &'static str) -> &'static Inventory {
-    static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Inventory>>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache.entry(name).or_insert_with(|| {
-        let layout = corpus_images().join("oci").join(name);
-        let target = Target::parse(&format!("oci:{}", layout.display())).expect("parse target");
-        let image =
-            bulwark_image::open_image(&target, None, &Limits::default()).expect("open image");
-        let inventory =
-            bulwark_inventory::inventory_image(&image, &Limits::default(), &AnalyzerSet::all());
-        Box::leak(Box::new(inventory))
-    })
-}
+use bulwark_inventory::{Inventory, Package, PackageKind};
+use support::image_inventory;
 
 fn npm(inventory: &'static Inventory) -> Vec<&'static Package> {
     inventory
@@ -121,7 +88,7 @@ fn pairs(packages: &[&Package]) -> BTreeSet<(String, String)> {
 
 #[test]
 fn node_app_lists_packages_once() {
-    let inventory = inventory("node-app");
+    let inventory = image_inventory("node-app");
     assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
     let npm = npm(inventory);
     let (installed, root) = project("node-app");
@@ -171,7 +138,7 @@ fn node_app_lists_packages_once() {
 
 #[test]
 fn node_app_leaves_debian_modules_to_dpkg() {
-    let inventory = inventory("node-app");
+    let inventory = image_inventory("node-app");
     let owned: BTreeSet<&str> = inventory
         .packages
         .iter()
@@ -207,7 +174,7 @@ fn node_app_leaves_debian_modules_to_dpkg() {
 
 #[test]
 fn node_app_matches_peer_baselines() {
-    let inventory = inventory("node-app");
+    let inventory = image_inventory("node-app");
     let ours = pairs(&npm(inventory));
     assert_eq!(ours, baseline("node-app", "trivy"));
     // Syft also lists the 25 Debian modules under /usr/share/nodejs,
@@ -219,7 +186,7 @@ fn node_app_matches_peer_baselines() {
 
 #[test]
 fn layers_lists_final_npm_packages() {
-    let inventory = inventory("layers");
+    let inventory = image_inventory("layers");
     assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
     let npm = npm(inventory);
     let (installed, root) = project("layers/opaque-app-v2");

@@ -8,43 +8,10 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::collections::BTreeSet;
 
-use bulwark_image::{Limits, Target};
-use bulwark_inventory::{AnalyzerSet, Inventory, Package, PackageKind};
-
-fn corpus_images() -> PathBuf {
-    let dir =
-        std::env::var("BULWARK_CORPUS_IMAGES").unwrap_or_else(|_| "/tmp/corpus-images".into());
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.join("oci/py-app/index.json").is_file(),
-        "rebuilt test images not found in {}: run `OUT={} ../shared/corpus/images/build.sh`",
-        dir.display(),
-        dir.display()
-    );
-    dir
-}
-
-/// Inventories an image once per test binary; the tests share it.
-fn inventory(name: &'static str) -> &'static Inventory {
-    static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Inventory>>> = OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache.entry(name).or_insert_with(|| {
-        let layout = corpus_images().join("oci").join(name);
-        let target = Target::parse(&format!("oci:{}", layout.display())).expect("parse target");
-        let image =
-            bulwark_image::open_image(&target, None, &Limits::default()).expect("open image");
-        let inventory =
-            bulwark_inventory::inventory_image(&image, &Limits::default(), &AnalyzerSet::all());
-        Box::leak(Box::new(inventory))
-    })
-}
+use bulwark_inventory::{Inventory, Package, PackageKind};
+use support::image_inventory;
 
 /// PEP 503 name and a version without trailing `.0` release segments, so
 /// that `Django==3.2.0` and the installed `Django 3.2` compare equal.
@@ -121,7 +88,7 @@ fn baseline(tool: &str) -> BTreeSet<(String, String)> {
 
 #[test]
 fn py_app_lists_packages_once() {
-    let inventory = inventory("py-app");
+    let inventory = image_inventory("py-app");
     assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
     let python = python(inventory);
 
@@ -173,7 +140,7 @@ fn py_app_lists_packages_once() {
 
 #[test]
 fn py_app_dependencies_ignore_name_spelling() {
-    let inventory = inventory("py-app");
+    let inventory = image_inventory("py-app");
     let id = |name: &str| {
         inventory
             .packages
@@ -200,7 +167,7 @@ fn py_app_dependencies_ignore_name_spelling() {
 
 #[test]
 fn py_app_matches_peer_baselines() {
-    let inventory = inventory("py-app");
+    let inventory = image_inventory("py-app");
     let ours: BTreeSet<(String, String)> = python(inventory)
         .iter()
         .map(|p| key(&p.name, &p.version))

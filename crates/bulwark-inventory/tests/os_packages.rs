@@ -164,30 +164,6 @@ fn trivy_alpine_images_match_layer_oracle() {
     }
 }
 
-/// Splits a txtar archive (the Go tools' text archive format) into files.
-fn txtar_files(text: &str) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if let Some(name) = trimmed
-            .strip_prefix("-- ")
-            .and_then(|l| l.strip_suffix(" --"))
-        {
-            if let Some((n, body)) = current.take() {
-                files.insert(n, body);
-            }
-            current = Some((name.to_owned(), String::new()));
-        } else if let Some((_, body)) = current.as_mut() {
-            body.push_str(line);
-        }
-    }
-    if let Some((n, body)) = current {
-        files.insert(n, body);
-    }
-    files
-}
-
 const TRIVY_DPKG: &str = "trivy/pkg/fanal/analyzer/pkg/dpkg/testdata";
 
 fn trivy_dpkg_status(fixture: &str) -> String {
@@ -195,8 +171,8 @@ fn trivy_dpkg_status(fixture: &str) -> String {
         "scan/trivy/fanal-analyzer-testdata.tar.gz",
         &format!("{TRIVY_DPKG}/{fixture}"),
     );
-    let files = txtar_files(&String::from_utf8_lossy(&data));
-    files["var/lib/dpkg/status"].clone()
+    let files = support::txtar(&data);
+    String::from_utf8_lossy(&files["var/lib/dpkg/status"]).into_owned()
 }
 
 #[test]
@@ -447,19 +423,6 @@ fn apk_scalibr_installed_matches_expectations() {
     );
 }
 
-fn corpus_images() -> std::path::PathBuf {
-    let dir =
-        std::env::var("BULWARK_CORPUS_IMAGES").unwrap_or_else(|_| "/tmp/corpus-images".into());
-    let dir = std::path::PathBuf::from(dir);
-    assert!(
-        dir.join("oci/layers/index.json").is_file(),
-        "rebuilt test images not found in {}: run `OUT={} ../shared/corpus/images/build.sh` (./test.sh does)",
-        dir.display(),
-        dir.display()
-    );
-    dir
-}
-
 /// Reads the dpkg status of an OCI image's last layer that has one with
 /// GNU tar and lists installed packages with `dpkg-query`, independently
 /// of our reader.
@@ -524,9 +487,8 @@ fn dpkg_query_oracle(layout: &Path) -> BTreeSet<(String, String)> {
 
 #[test]
 fn debian_images_match_dpkg_query() {
-    let images = corpus_images();
     for name in ["debian-bookworm-minbase", "py-app", "node-app", "layers"] {
-        let layout = images.join("oci").join(name);
+        let layout = support::corpus_image(name);
         let want = dpkg_query_oracle(&layout);
         let inventory = inventory_target(&format!("oci:{}", layout.display()));
         let have: BTreeSet<(String, String)> = inventory
@@ -549,8 +511,8 @@ fn debian_images_match_dpkg_query() {
 
 #[test]
 fn layers_image_final_state() {
-    let images = corpus_images();
-    let inventory = inventory_target(&format!("oci:{}", images.join("oci/layers").display()));
+    let layout = support::corpus_image("layers");
+    let inventory = inventory_target(&format!("oci:{}", layout.display()));
     let names: BTreeSet<&str> = inventory.packages.iter().map(|p| p.name.as_str()).collect();
     // `less` was installed in layer 2 and purged in layer 4.
     assert!(!names.contains("less"));
@@ -577,9 +539,9 @@ fn layers_image_final_state() {
 
 #[test]
 fn py_app_python_debs_come_from_second_layer() {
-    let images = corpus_images();
-    let base = dpkg_query_oracle(&images.join("oci/debian-bookworm-minbase"));
-    let inventory = inventory_target(&format!("oci:{}", images.join("oci/py-app").display()));
+    let base = dpkg_query_oracle(&support::corpus_image("debian-bookworm-minbase"));
+    let layout = support::corpus_image("py-app");
+    let inventory = inventory_target(&format!("oci:{}", layout.display()));
     let mut added = 0;
     for package in inventory
         .packages

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use bulwark_image::Limits;
+use bulwark_image::{Limits, Target};
 use bulwark_inventory::{Analyzer, AnalyzerSet, Fact, Inventory, Package};
 
 /// The shared corpus, next to the repository.
@@ -212,4 +213,35 @@ pub fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
         .iter()
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// Returns the OCI layout of a rebuilt corpus image, failing with the
+/// command that builds it when it is missing.
+pub fn corpus_image(name: &str) -> PathBuf {
+    let dir =
+        std::env::var("BULWARK_CORPUS_IMAGES").unwrap_or_else(|_| "/tmp/corpus-images".into());
+    let layout = PathBuf::from(&dir).join("oci").join(name);
+    assert!(
+        layout.join("index.json").is_file(),
+        "rebuilt test images not found in {dir}: run `OUT={dir} ../shared/corpus/images/build.sh`"
+    );
+    layout
+}
+
+/// Inventories an image once per test binary; the tests share it.
+pub fn image_inventory(name: &'static str) -> &'static Inventory {
+    static CACHE: OnceLock<Mutex<BTreeMap<&'static str, &'static Inventory>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache.entry(name).or_insert_with(|| {
+        let layout = corpus_image(name);
+        let target = Target::parse(&format!("oci:{}", layout.display())).expect("parse target");
+        let image =
+            bulwark_image::open_image(&target, None, &Limits::default()).expect("open image");
+        let inventory =
+            bulwark_inventory::inventory_image(&image, &Limits::default(), &AnalyzerSet::all());
+        Box::leak(Box::new(inventory))
+    })
 }
