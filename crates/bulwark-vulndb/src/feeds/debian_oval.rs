@@ -30,10 +30,7 @@ impl FeedConverter for DebianOval {
     }
 
     fn detect(&self, _path: &Path, head: &[u8]) -> bool {
-        let head = oval::head(head, super::DETECT_HEAD_LEN);
-        let text = String::from_utf8_lossy(&head);
-        text.contains("<oval_definitions")
-            && text.contains("<oval:product_name>Debian</oval:product_name>")
+        oval::is_oval_with(head, "<oval:product_name>Debian</oval:product_name>")
     }
 
     fn convert(

@@ -43,6 +43,14 @@ pub(crate) fn open(data: &[u8]) -> Box<dyn BufRead + '_> {
     }
 }
 
+/// Returns whether the start of a feed file is an OVAL document whose
+/// text contains `marker`, such as the generator name of one distribution.
+pub(crate) fn is_oval_with(data: &[u8], marker: &str) -> bool {
+    let head = head(data, super::DETECT_HEAD_LEN);
+    let text = String::from_utf8_lossy(&head);
+    text.contains("<oval_definitions") && text.contains(marker)
+}
+
 /// Returns the first `len` bytes of `data`, decompressed when it is bzip2 or
 /// xz, for format detection. Returns an empty vector when decompression
 /// fails.

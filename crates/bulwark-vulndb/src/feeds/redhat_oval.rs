@@ -36,9 +36,7 @@ impl FeedConverter for RedHatOval {
     }
 
     fn detect(&self, _path: &Path, head: &[u8]) -> bool {
-        let head = oval::head(head, super::DETECT_HEAD_LEN);
-        let text = String::from_utf8_lossy(&head);
-        text.contains("<oval_definitions") && text.contains("Red Hat OVAL Patch Definition Merger")
+        oval::is_oval_with(head, "Red Hat OVAL Patch Definition Merger")
     }
 
     fn convert(

@@ -21,9 +21,7 @@ impl FeedConverter for RockyOval {
     }
 
     fn detect(&self, _path: &Path, head: &[u8]) -> bool {
-        let head = oval::head(head, super::DETECT_HEAD_LEN);
-        let text = String::from_utf8_lossy(&head);
-        text.contains("<oval_definitions") && text.contains("Rocky OVAL Patch Definition Merger")
+        oval::is_oval_with(head, "Rocky OVAL Patch Definition Merger")
     }
 
     fn convert(

@@ -28,9 +28,7 @@ impl FeedConverter for UbuntuOval {
     }
 
     fn detect(&self, _path: &Path, head: &[u8]) -> bool {
-        let head = oval::head(head, super::DETECT_HEAD_LEN);
-        let text = String::from_utf8_lossy(&head);
-        text.contains("<oval_definitions") && text.contains("Canonical USN OVAL Generator")
+        oval::is_oval_with(head, "Canonical USN OVAL Generator")
     }
 
     fn convert(
