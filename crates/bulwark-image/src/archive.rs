@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::path::{join_link_target, normalize_entry_path};
 use crate::target::{Platform, Target};
 
-/// Where the blobs of an image come from.
+/// The source of an image's blobs.
 pub(crate) trait BlobSource: Send + Sync {
     /// Opens the blob stored under `key` (a path inside an archive or
     /// layout, or a digest for a registry).
@@ -67,7 +67,7 @@ pub struct ImageConfigInfo {
 
 /// An opened image: metadata plus layers that can be streamed.
 pub struct Image {
-    /// How the user named the image.
+    /// The image name as the user gave it.
     pub name: String,
     /// Tags recorded in the archive, such as `corpus/bins:latest`.
     pub repo_tags: Vec<String>,
@@ -196,7 +196,7 @@ pub fn open_image(
     }
 }
 
-/// What a file turned out to be after looking at its first entries.
+/// The kind of a file, decided from its first entries.
 enum Detected {
     DockerArchive,
     OciArchive,
@@ -713,7 +713,7 @@ fn open_docker_archive(
         }
         None => {
             if entries.len() > 1 {
-                tracing::warn!(archive = %path.display(), images = entries.len(), "archive holds several images; reading the first (name one as docker-archive:PATH:TAG)");
+                tracing::warn!(archive = %path.display(), images = entries.len(), "archive contains several images; reading the first (name one as docker-archive:PATH:TAG)");
             }
             entries
                 .first()
@@ -968,7 +968,7 @@ fn open_oci(
         }
     }
     if candidates.len() > 1 {
-        tracing::warn!(layout = %path.display(), manifests = candidates.len(), "layout holds several images; reading the first (name one as oci:DIR:TAG)");
+        tracing::warn!(layout = %path.display(), manifests = candidates.len(), "layout contains several images; reading the first (name one as oci:DIR:TAG)");
     }
     let descriptor = candidates
         .into_iter()

@@ -105,7 +105,7 @@ pub struct Cvss {
     pub score: Option<f64>,
 }
 
-/// How severe a finding is, and who said so.
+/// The severity of a finding and the source that rates it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Severity {
     /// The level used for filtering, `--fail-on` and ranking.

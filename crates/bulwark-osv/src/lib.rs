@@ -98,14 +98,14 @@ impl Affected {
     }
 }
 
-/// What a distribution feed states about a package, beyond version ranges.
+/// The status a distribution feed states for a package, beyond version ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Affected; the ranges say which versions, and `fixed` events give the
+    /// Affected; the ranges give the versions, and `fixed` events give the
     /// distribution version that fixes it.
     Affected,
-    /// The distribution says this package is not affected at all.
+    /// The distribution states that this package is not affected at all.
     NotAffected,
     /// Affected, and the distribution will not fix it.
     WillNotFix,
