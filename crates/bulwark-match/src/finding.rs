@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rule_finding::{RuleFinding, RuleSummary};
+
 /// Version of the JSON report layout. Adding a field keeps the version;
 /// renaming, removing or changing the meaning of one increments it.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -436,6 +438,18 @@ pub struct Report {
     /// Findings suppressed by VEX or exceptions, in the same order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Finding>,
+    /// Counts of `rule_findings` and `rule_suppressed`, when a secret or
+    /// misconfiguration scan ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_summary: Option<RuleSummary>,
+    /// Unsuppressed secret and misconfiguration findings, most severe
+    /// first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_findings: Vec<RuleFinding>,
+    /// Secret and misconfiguration findings suppressed by exceptions or
+    /// inline ignore comments, in the same order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_suppressed: Vec<RuleFinding>,
     /// Limits of the scan, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
@@ -457,6 +471,9 @@ impl Report {
             summary: Summary::default(),
             findings: Vec::new(),
             suppressed: Vec::new(),
+            rule_summary: None,
+            rule_findings: Vec::new(),
+            rule_suppressed: Vec::new(),
             notes: Vec::new(),
             errors: Vec::new(),
         }
@@ -475,5 +492,17 @@ impl Report {
         crate::rank::sort_findings(&mut self.findings);
         crate::rank::sort_findings(&mut self.suppressed);
         self.summary = Summary::count(&self.findings, &self.suppressed);
+
+        let mut all: Vec<RuleFinding> = std::mem::take(&mut self.rule_findings);
+        all.append(&mut self.rule_suppressed);
+        let (mut suppressed, mut active): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|f| f.suppressed.is_some());
+        active.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        if self.rule_summary.is_some() || !active.is_empty() || !suppressed.is_empty() {
+            self.rule_summary = Some(RuleSummary::count(&active, &suppressed));
+        }
+        self.rule_findings = active;
+        self.rule_suppressed = suppressed;
     }
 }

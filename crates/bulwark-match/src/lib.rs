@@ -18,6 +18,7 @@ pub mod purl;
 pub mod range;
 pub mod rank;
 pub mod report;
+pub mod rule_finding;
 pub mod sbom;
 mod severity;
 pub mod vex;
@@ -26,4 +27,5 @@ pub use finding::{
     AffectedPackage, Cvss, Epss, FeedSummary, Finding, FixStatus, Kev, Layer, Note, OsInfo,
     REPORT_SCHEMA_VERSION, Report, Severity, SeverityLevel, Summary, Suppression, TargetInfo,
 };
+pub use rule_finding::{RuleFinding, RuleKind, RuleSummary};
 pub use matcher::{MatchError, match_inventory, upgrade_target};

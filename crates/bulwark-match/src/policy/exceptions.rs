@@ -2,8 +2,9 @@
 
 use super::config::{Config, Exception, ExceptionTarget};
 use super::{Date, add_note};
-use crate::finding::{Finding, Suppression, TargetInfo};
+use crate::finding::{Finding, Note, Suppression, TargetInfo};
 use crate::purl;
+use crate::rule_finding::RuleFinding;
 
 /// Note code of a finding whose only matching exceptions expired.
 pub(super) const NOTE_EXPIRED: &str = "exception-expired";
@@ -34,15 +35,7 @@ pub(super) fn apply(
         .filter(|exception| matches(exception, finding, target))
         .collect();
     if let Some(exception) = matching.iter().find(|e| !is_expired(e, now)) {
-        finding.suppressed = Some(Suppression {
-            kind: "exception".to_owned(),
-            source: format!("{} {}", config.display_path(), exception.label()),
-            reason: Some(exception.reason.clone()),
-            expires: Some(exception.expires.to_string()),
-            owner: Some(exception.owner.clone()),
-            status: None,
-            justification: None,
-        });
+        finding.suppressed = Some(exception_suppression(config, exception));
         return Outcome::Suppressed;
     }
     if matching.is_empty() {
@@ -72,6 +65,85 @@ pub(super) fn apply(
     Outcome::Expired
 }
 
+/// Suppresses a secret or misconfiguration finding with the first exception
+/// in force whose `rule` equals its rule id (ignoring ASCII case) and whose
+/// `path` and `image` scopes match. An exception scoped to a package never
+/// matches a rule finding. When only expired exceptions match, the finding
+/// stays active with a note for each.
+pub(super) fn apply_to_rule_finding(
+    finding: &mut RuleFinding,
+    target: &TargetInfo,
+    config: &Config,
+    now: Date,
+) -> Outcome {
+    let matching: Vec<&Exception> = config
+        .exceptions
+        .iter()
+        .filter(|exception| matches_rule_finding(exception, finding, target))
+        .collect();
+    if let Some(exception) = matching.iter().find(|e| !is_expired(e, now)) {
+        finding.suppressed = Some(exception_suppression(config, exception));
+        return Outcome::Suppressed;
+    }
+    if matching.is_empty() {
+        return Outcome::NoMatch;
+    }
+    for exception in matching {
+        finding.notes.push(Note {
+            code: NOTE_EXPIRED.to_owned(),
+            message: format!(
+                "exception {} in {} (owner {}, reason {:?}) expired after {}; the finding counts again",
+                exception.label(),
+                config.display_path(),
+                exception.owner,
+                exception.reason,
+                exception.expires
+            ),
+        });
+    }
+    Outcome::Expired
+}
+
+fn exception_suppression(config: &Config, exception: &Exception) -> Suppression {
+    Suppression {
+        kind: "exception".to_owned(),
+        source: format!("{} {}", config.display_path(), exception.label()),
+        reason: Some(exception.reason.clone()),
+        expires: Some(exception.expires.to_string()),
+        owner: Some(exception.owner.clone()),
+        status: None,
+        justification: None,
+    }
+}
+
+fn matches_rule_finding(exception: &Exception, finding: &RuleFinding, target: &TargetInfo) -> bool {
+    let ExceptionTarget::Rule(id) = &exception.target else {
+        return false;
+    };
+    if !finding.rule_id.eq_ignore_ascii_case(id)
+        || exception.package.is_some()
+        || exception.purl.is_some()
+    {
+        return false;
+    }
+    if let Some(pattern) = &exception.path
+        && !pattern.is_match(&finding.path)
+    {
+        return false;
+    }
+    image_matches(exception, target)
+}
+
+fn image_matches(exception: &Exception, target: &TargetInfo) -> bool {
+    let Some(pattern) = &exception.image else {
+        return true;
+    };
+    let names = std::iter::once(&target.name)
+        .chain(&target.repo_tags)
+        .chain(target.digest.as_ref());
+    target.kind == "image" && names.into_iter().any(|name| pattern.is_match(name))
+}
+
 /// Returns whether an exception has expired: it applies through its
 /// `expires` date.
 fn is_expired(exception: &Exception, now: Date) -> bool {
@@ -84,8 +156,7 @@ fn matches(exception: &Exception, finding: &Finding, target: &TargetInfo) -> boo
         ExceptionTarget::Vulnerability(id) => finding
             .all_ids()
             .any(|finding_id| finding_id.eq_ignore_ascii_case(id)),
-        // TODO: rule exceptions match nothing until scans report secret and
-        // misconfiguration findings, which carry a rule id.
+        // Rule exceptions apply to rule findings only.
         ExceptionTarget::Rule(_) => false,
     };
     if !id_matches {
@@ -112,13 +183,5 @@ fn matches(exception: &Exception, finding: &Finding, target: &TargetInfo) -> boo
     {
         return false;
     }
-    if let Some(pattern) = &exception.image {
-        let names = std::iter::once(&target.name)
-            .chain(&target.repo_tags)
-            .chain(target.digest.as_ref());
-        if target.kind != "image" || !names.into_iter().any(|name| pattern.is_match(name)) {
-            return false;
-        }
-    }
-    true
+    image_matches(exception, target)
 }

@@ -183,6 +183,27 @@ pub fn apply_policy(report: &mut Report, config: &Config, vex: &[VexDocument], n
     }
 
     report.findings = all;
+
+    let mut rule_findings: Vec<_> = std::mem::take(&mut report.rule_findings);
+    rule_findings.append(&mut report.rule_suppressed);
+    for finding in &mut rule_findings {
+        // Inline ignore comments in the scanned file stay; exceptions are
+        // decided again.
+        if finding
+            .suppressed
+            .as_ref()
+            .is_some_and(|suppression| suppression.kind == "exception")
+        {
+            finding.suppressed = None;
+        }
+        finding
+            .notes
+            .retain(|note| !NOTE_CODES.contains(&note.code.as_str()));
+        if finding.suppressed.is_none() {
+            exceptions::apply_to_rule_finding(finding, &report.target, config, now);
+        }
+    }
+    report.rule_findings = rule_findings;
     report.settle_suppressions();
 }
 
@@ -241,6 +262,110 @@ mod tests {
                 "{seconds}"
             );
         }
+    }
+
+    fn rule_finding(rule_id: &str, path: &str) -> crate::RuleFinding {
+        crate::RuleFinding {
+            kind: crate::RuleKind::Secret,
+            rule_id: rule_id.to_owned(),
+            title: "AWS access key id".to_owned(),
+            severity: crate::SeverityLevel::Critical,
+            path: path.to_owned(),
+            line: Some(1),
+            column: Some(19),
+            resource: None,
+            message: "AWS access key id".to_owned(),
+            snippet: Some("AWS_ACCESS_KEY_ID=AKIA****".to_owned()),
+            fingerprint: Some("0f".to_owned()),
+            layer: None,
+            removed_in_later_layer: false,
+            suppressed: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn report_with(findings: Vec<crate::RuleFinding>) -> Report {
+        let mut report = Report::new(crate::TargetInfo {
+            name: "app".to_owned(),
+            kind: "directory".to_owned(),
+            ..crate::TargetInfo::default()
+        });
+        report.rule_findings = findings;
+        report
+    }
+
+    const RULE_EXCEPTIONS: &str = "\
+exceptions:
+  - rule: secret-aws-access-key-id
+    path: app/kept/*.env
+    reason: throwaway key of a test fixture
+    owner: platform-team
+    expires: 2030-01-31
+  - rule: SECRET-PRIVATE-KEY
+    reason: rotated
+    owner: platform-team
+    expires: 2020-01-31
+";
+
+    #[test]
+    fn rule_exception_suppresses_in_scope() {
+        let config = Config::parse(RULE_EXCEPTIONS, std::path::Path::new(".bulwark.yaml"))
+            .expect("valid config");
+        let mut report = report_with(vec![
+            rule_finding("secret-aws-access-key-id", "app/kept/aws-kept.env"),
+            rule_finding("secret-aws-access-key-id", "app/other/aws.env"),
+        ]);
+        let today = Date::parse("2026-12-04").expect("valid date");
+        apply_policy(&mut report, &config, &[], today);
+        assert_eq!(report.rule_findings.len(), 1);
+        assert_eq!(report.rule_findings[0].path, "app/other/aws.env");
+        assert_eq!(report.rule_suppressed.len(), 1);
+        let suppression = report.rule_suppressed[0]
+            .suppressed
+            .as_ref()
+            .expect("suppressed");
+        assert_eq!(suppression.owner.as_deref(), Some("platform-team"));
+        let summary = report.rule_summary.expect("rule summary");
+        assert_eq!(summary.secrets, 1);
+        assert_eq!(summary.suppressed, 1);
+    }
+
+    #[test]
+    fn rule_exception_expired_adds_note() {
+        let config = Config::parse(RULE_EXCEPTIONS, std::path::Path::new(".bulwark.yaml"))
+            .expect("valid config");
+        let mut report = report_with(vec![rule_finding("secret-private-key", "root/id_rsa")]);
+        let today = Date::parse("2026-12-04").expect("valid date");
+        apply_policy(&mut report, &config, &[], today);
+        assert_eq!(report.rule_findings.len(), 1);
+        assert!(report.rule_suppressed.is_empty());
+        let notes = &report.rule_findings[0].notes;
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].message.contains("expired after 2020-01-31"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn rule_exception_keeps_inline_suppression() {
+        let config = Config::default();
+        let mut finding = rule_finding("misconfig-k8s-privileged", "deploy.yaml");
+        finding.kind = crate::RuleKind::Misconfig;
+        finding.suppressed = Some(crate::Suppression {
+            kind: "inline".to_owned(),
+            source: "deploy.yaml:12".to_owned(),
+            reason: Some("node agent".to_owned()),
+            expires: None,
+            owner: None,
+            status: None,
+            justification: None,
+        });
+        let mut report = report_with(vec![finding]);
+        let today = Date::parse("2026-12-04").expect("valid date");
+        apply_policy(&mut report, &config, &[], today);
+        assert!(report.rule_findings.is_empty());
+        assert_eq!(report.rule_suppressed.len(), 1);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::common::{
     finding_fingerprint, help_uri, representative_score, severity_score, short_description,
 };
-use crate::finding::{Finding, Report, SeverityLevel};
+use crate::finding::{Finding, Report, SeverityLevel, Suppression};
+use crate::rule_finding::{RuleFinding, RuleKind};
 
 /// `$schema` of the logs: the OASIS final SARIF 2.1.0 schema.
 const SCHEMA: &str =
@@ -35,12 +36,38 @@ pub fn write_sarif(report: &Report) -> String {
         .enumerate()
         .map(|(index, id)| (*id, index))
         .collect();
-    let rules: Vec<Value> = first_by_id.values().map(|finding| rule(finding)).collect();
+    let mut rules: Vec<Value> = first_by_id.values().map(|finding| rule(finding)).collect();
 
-    let results: Vec<Value> = findings
+    let mut results: Vec<Value> = findings
         .iter()
         .map(|finding| result(finding, rule_index[finding.id.as_str()], report))
         .collect();
+
+    // Secret and misconfiguration rules follow the vulnerabilities, sorted
+    // by id, and their results follow the report's order.
+    let rule_findings: Vec<&RuleFinding> = report
+        .rule_findings
+        .iter()
+        .chain(&report.rule_suppressed)
+        .collect();
+    let mut first_by_rule: BTreeMap<&str, &RuleFinding> = BTreeMap::new();
+    for finding in &rule_findings {
+        first_by_rule
+            .entry(finding.rule_id.as_str())
+            .or_insert(finding);
+    }
+    let offset = rules.len();
+    let rule_finding_index: BTreeMap<&str, usize> = first_by_rule
+        .keys()
+        .enumerate()
+        .map(|(index, id)| (*id, offset + index))
+        .collect();
+    rules.extend(first_by_rule.values().map(|finding| scanner_rule(finding)));
+    results.extend(
+        rule_findings
+            .iter()
+            .map(|finding| scanner_result(finding, rule_finding_index[finding.rule_id.as_str()])),
+    );
 
     let log = json!({
         "$schema": SCHEMA,
@@ -178,20 +205,118 @@ fn result(finding: &Finding, rule_index: usize, report: &Report) -> Value {
         result["properties"]["layer"] = json!(layer.index);
     }
     if let Some(suppression) = &finding.suppressed {
-        let justification = [
-            suppression.status.as_deref(),
-            suppression.justification.as_deref(),
-            suppression.reason.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(": ");
-        result["suppressions"] = json!([{
-            "kind": "external",
-            "status": "accepted",
-            "justification": format!("{} ({}): {justification}", suppression.kind, suppression.source),
-        }]);
+        result["suppressions"] = suppressions(suppression);
+    }
+    result
+}
+
+/// Returns the `suppressions` array of a suppressed result. Exceptions and
+/// VEX statements live outside the scanned file (`external`); inline
+/// ignore comments live in it (`inSource`).
+fn suppressions(suppression: &Suppression) -> Value {
+    let justification = [
+        suppression.status.as_deref(),
+        suppression.justification.as_deref(),
+        suppression.reason.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(": ");
+    let kind = if suppression.kind == "inline" {
+        "inSource"
+    } else {
+        "external"
+    };
+    json!([{
+        "kind": kind,
+        "status": "accepted",
+        "justification": format!("{} ({}): {justification}", suppression.kind, suppression.source),
+    }])
+}
+
+fn scanner_rule(finding: &RuleFinding) -> Value {
+    let kind_tag = match finding.kind {
+        RuleKind::Secret => "secret",
+        RuleKind::Misconfig => "misconfiguration",
+    };
+    json!({
+        "id": finding.rule_id,
+        "name": finding.rule_id,
+        "shortDescription": {"text": finding.title},
+        "fullDescription": {"text": finding.title},
+        "defaultConfiguration": {"level": level(finding.severity)},
+        "help": {
+            "text": format!("{}\nSeverity: {}\nMore information: bulwark rules explain {}\n",
+                finding.title, finding.severity, finding.rule_id),
+        },
+        "properties": {
+            "tags": ["security", kind_tag, finding.severity.as_str()],
+            "precision": "high",
+            "security-severity": severity_band(finding.severity),
+        },
+    })
+}
+
+/// Returns a `security-severity` score that puts a rule in the dashboard
+/// band of its severity (GitHub: 9.0 and up critical, 7.0 high, 4.0
+/// medium, below that low).
+fn severity_band(severity: SeverityLevel) -> &'static str {
+    match severity {
+        SeverityLevel::Critical => "9.5",
+        SeverityLevel::High => "8.0",
+        SeverityLevel::Medium => "5.5",
+        SeverityLevel::Low => "2.0",
+        SeverityLevel::Unknown => "0.0",
+    }
+}
+
+fn scanner_result(finding: &RuleFinding, rule_index: usize) -> Value {
+    let mut region = json!({"startLine": finding.line.unwrap_or(1)});
+    if let Some(column) = finding.column {
+        region["startColumn"] = json!(column);
+    }
+    if let Some(snippet) = &finding.snippet {
+        region["snippet"] = json!({"text": snippet});
+    }
+    let mut message = finding.message.clone();
+    if let Some(layer) = &finding.layer {
+        message.push_str(&format!(" (image layer {}", layer.index));
+        if finding.removed_in_later_layer {
+            message.push_str(", removed by a later layer but still shipped in the image");
+        }
+        message.push(')');
+    }
+    let mut result = json!({
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": level(finding.severity),
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": relative_uri(&finding.path)},
+                "region": region,
+            },
+        }],
+        "properties": {
+            "kind": finding.kind.as_str(),
+        },
+    });
+    if let Some(fingerprint) = &finding.fingerprint {
+        result["partialFingerprints"] = json!({"bulwarkRule/v1": fingerprint});
+    }
+    if let Some(resource) = &finding.resource {
+        result["properties"]["resource"] = json!(resource);
+    }
+    if let Some(layer) = &finding.layer {
+        result["properties"]["layer"] = json!(layer.index);
+        if let Some(diff_id) = &layer.diff_id {
+            result["properties"]["layerDiffId"] = json!(diff_id);
+        }
+        result["properties"]["removedInLaterLayer"] = json!(finding.removed_in_later_layer);
+    }
+    if let Some(suppression) = &finding.suppressed {
+        result["suppressions"] = suppressions(suppression);
     }
     result
 }

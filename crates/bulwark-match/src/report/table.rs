@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::finding::{Finding, FixStatus, Report, Summary};
 use crate::matcher::upgrade_target;
+use crate::rule_finding::{RuleFinding, RuleKind};
 
 const HEADERS: [&str; 7] = [
     "PACKAGE",
@@ -64,6 +65,7 @@ pub fn write_table(report: &Report) -> String {
     out.push('\n');
     out.push_str(&summary_line(&report.summary));
     out.push('\n');
+    push_rule_findings(&mut out, report);
     push_policy_lines(&mut out, report);
     for note in &report.notes {
         let _ = writeln!(out, "note: {}", escape_controls(&note.message));
@@ -72,6 +74,84 @@ pub fn write_table(report: &Report) -> String {
         let _ = writeln!(out, "error: {}", escape_controls(error));
     }
     out
+}
+
+const RULE_HEADERS: [&str; 5] = ["RULE", "SEVERITY", "LOCATION", "LAYER", "DETAIL"];
+
+/// Writes the secret and misconfiguration findings, one table per kind,
+/// then their summary line.
+fn push_rule_findings(out: &mut String, report: &Report) {
+    let Some(summary) = &report.rule_summary else {
+        return;
+    };
+    for (kind, heading) in [
+        (RuleKind::Secret, "Secrets"),
+        (RuleKind::Misconfig, "Misconfigurations"),
+    ] {
+        let rows: Vec<[String; 5]> = report
+            .rule_findings
+            .iter()
+            .filter(|finding| finding.kind == kind)
+            .map(rule_row)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{heading}:");
+        let mut widths = RULE_HEADERS.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        push_row(out, &RULE_HEADERS.map(str::to_owned), &widths);
+        for row in &rows {
+            push_row(out, row, &widths);
+        }
+    }
+    let mut line = format!(
+        "\nTotal: {} secret{}, {} misconfiguration{} (critical: {}, high: {}, medium: {}, low: {}, unknown: {})",
+        summary.secrets,
+        if summary.secrets == 1 { "" } else { "s" },
+        summary.misconfigurations,
+        if summary.misconfigurations == 1 {
+            ""
+        } else {
+            "s"
+        },
+        summary.critical,
+        summary.high,
+        summary.medium,
+        summary.low,
+        summary.unknown,
+    );
+    if summary.suppressed > 0 {
+        let _ = write!(line, ", {} suppressed", summary.suppressed);
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+fn rule_row(finding: &RuleFinding) -> [String; 5] {
+    let layer = match &finding.layer {
+        Some(layer) if finding.removed_in_later_layer => {
+            format!("{} (removed later)", layer.index)
+        }
+        Some(layer) => layer.index.to_string(),
+        None => "-".to_owned(),
+    };
+    let detail = match &finding.snippet {
+        Some(snippet) if finding.kind == RuleKind::Secret => snippet.trim().to_owned(),
+        _ => finding.message.clone(),
+    };
+    [
+        finding.rule_id.clone(),
+        finding.severity.as_str().to_owned(),
+        finding.location(),
+        layer,
+        detail,
+    ]
+    .map(|cell| escape_controls(&cell))
 }
 
 /// Writes the notes that policy left on active findings (an expired
@@ -90,17 +170,36 @@ fn push_policy_lines(out: &mut String, report: &Report) {
             );
         }
     }
-    for finding in &report.suppressed {
-        let Some(suppression) = &finding.suppressed else {
-            continue;
-        };
+    for finding in &report.rule_findings {
+        for note in &finding.notes {
+            let _ = writeln!(
+                out,
+                "note: {} at {}: {}",
+                escape_controls(&finding.rule_id),
+                escape_controls(&finding.location()),
+                escape_controls(&note.message)
+            );
+        }
+    }
+    let vulnerabilities = report.suppressed.iter().filter_map(|finding| {
+        let suppression = finding.suppressed.as_ref()?;
+        let subject = format!(
+            "{} in {} {}",
+            finding.id, finding.package.name, finding.package.version
+        );
+        Some((subject, suppression))
+    });
+    let rules = report.rule_suppressed.iter().filter_map(|finding| {
+        let suppression = finding.suppressed.as_ref()?;
+        Some((
+            format!("{} at {}", finding.rule_id, finding.location()),
+            suppression,
+        ))
+    });
+    for (subject, suppression) in vulnerabilities.chain(rules) {
         let mut line = format!(
-            "suppressed: {} in {} {} by {} {}",
-            finding.id,
-            finding.package.name,
-            finding.package.version,
-            suppression.kind,
-            suppression.source
+            "suppressed: {subject} by {} {}",
+            suppression.kind, suppression.source
         );
         if let Some(status) = &suppression.status {
             let _ = write!(line, " ({status})");
@@ -225,7 +324,7 @@ fn exploit_cell(finding: &Finding) -> String {
     }
 }
 
-fn push_row(out: &mut String, row: &[String; 7], widths: &[usize; 7]) {
+fn push_row<const N: usize>(out: &mut String, row: &[String; N], widths: &[usize; N]) {
     let mut line = String::new();
     for (index, (cell, width)) in row.iter().zip(widths).enumerate() {
         if index + 1 == row.len() {
