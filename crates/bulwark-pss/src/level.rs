@@ -49,6 +49,12 @@ impl fmt::Display for Level {
     }
 }
 
+impl serde::Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl FromStr for Level {
     type Err = Error;
 
@@ -101,6 +107,12 @@ impl fmt::Display for Version {
             Version::Minor(minor) => write!(f, "v1.{minor}"),
             Version::Latest => f.write_str("latest"),
         }
+    }
+}
+
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

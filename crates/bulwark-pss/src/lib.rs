@@ -26,6 +26,7 @@ mod checks;
 mod level;
 mod objects;
 pub mod pod;
+pub mod report;
 
 pub use level::{Level, NEWEST_MINOR, Version};
 pub use objects::{ManifestObject, Pod, PodRef, objects, pod_templates};
@@ -56,7 +57,7 @@ pub struct Evaluation {
 }
 
 /// One control that a pod fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ControlFailure {
     /// The upstream check id, for example `allowPrivilegeEscalation` or
     /// `capabilities_restricted`.

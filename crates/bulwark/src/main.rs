@@ -1,6 +1,7 @@
 //! The `bulwark` command line.
 
 mod db;
+mod policy;
 mod sbom;
 mod scan;
 
@@ -44,6 +45,9 @@ enum Command {
     /// Build, update and inspect the offline vulnerability database.
     #[command(subcommand_required = true)]
     Db(db::DbArgs),
+    /// Evaluate configuration against policies: Pod Security Standards and Rego checks.
+    #[command(subcommand_required = true)]
+    Policy(policy::PolicyArgs),
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Db(args) => db::run(&args),
+        Command::Policy(args) => policy::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
