@@ -91,7 +91,8 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     if secret.iter().all(|&b| b == first) {
         return true;
     }
-    if matches!(first, b'$' | b'<' | b'%' | b'{')
+    if is_variable_reference(secret)
+        || matches!(first, b'<' | b'%' | b'{')
         || secret.starts_with(b"#{")
         || secret.windows(2).any(|w| w == b"${" || w == b"{{")
     {
@@ -104,6 +105,20 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     PLACEHOLDER_WORDS
         .iter()
         .any(|word| trimmed.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// Reports whether `secret` is a shell-style variable reference such as
+/// `$TOKEN`, `${TOKEN}` or `$(cat /run/secrets/x)`. Crypt hashes like
+/// `$6$salt$hash` are not.
+fn is_variable_reference(secret: &[u8]) -> bool {
+    match secret {
+        [b'$', b'{' | b'(', ..] => true,
+        [b'$', first, rest @ ..] => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -130,7 +145,13 @@ mod tests {
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for value in ["Vmbr2zetd7yeQKGDDiKLVnpkKI0", "hunter2x", "ghp_abc", "s3cr3t-Value"] {
+        for value in [
+            "Vmbr2zetd7yeQKGDDiKLVnpkKI0",
+            "hunter2x",
+            "ghp_abc",
+            "s3cr3t-Value",
+            "$6$salt1234$hashvalue",
+        ] {
             assert!(!is_placeholder(value.as_bytes()), "{value}");
         }
     }
