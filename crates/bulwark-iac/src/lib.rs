@@ -14,6 +14,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::ignore::{CommentStyle, find_ignores};
+
+mod cloudformation;
+mod compose;
+mod detect;
+mod dockerfile;
+mod ignore;
+mod kubernetes;
+mod scan;
+mod terraform;
+mod yaml;
+
+pub use terraform::LABELS_KEY;
+
 /// Kind of configuration file, which selects the parser and the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -195,6 +209,37 @@ impl Positions {
         self.map.get(path).map(|entry| (entry.line, entry.column))
     }
 
+    /// Returns the positions under `prefix`, with the prefix removed.
+    pub(crate) fn subtree(&self, prefix: &[PathSegment]) -> Positions {
+        let mut result = Positions {
+            map: HashMap::new(),
+            files: self.files.clone(),
+        };
+        for (path, entry) in &self.map {
+            if let Some(rest) = path.strip_prefix(prefix) {
+                result.map.insert(rest.to_vec(), *entry);
+            }
+        }
+        result
+    }
+
+    /// Moves all positions of `other` under `prefix`.
+    pub(crate) fn absorb(&mut self, prefix: &[PathSegment], other: Positions) {
+        for (path, entry) in other.map {
+            let mut full = prefix.to_vec();
+            full.extend(path);
+            match other.files.get(entry.file as usize) {
+                Some(file) => self.insert_in_file(full, file, entry.line, entry.column),
+                None => self.insert(full, entry.line, entry.column),
+            }
+        }
+    }
+
+    /// Returns the largest recorded line.
+    pub(crate) fn max_line(&self) -> Option<u32> {
+        self.map.values().map(|entry| entry.line).max()
+    }
+
     /// Number of recorded paths.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -309,32 +354,79 @@ pub struct ScanTree {
 
 /// Detects the kind of a configuration file from its content, using the
 /// file name as a hint. Returns `None` for files that are not configuration.
+/// The rules are listed in `INPUT.md`.
 pub fn detect(path: &Path, content: &[u8]) -> Option<FileKind> {
-    let _ = (path, content);
-    None
+    detect::detect(path, content)
 }
 
-/// Parses one file of a known kind into its documents.
+/// Parses one file of a known kind into its documents. A Terraform file is
+/// parsed alone as a module without tfvars; use [`parse_terraform_module`]
+/// for a whole directory.
 pub fn parse_file(
     path: &Path,
     display_path: &str,
     kind: FileKind,
     content: &[u8],
 ) -> Result<ParsedFile, ParseError> {
-    let _ = (path, kind, content);
-    Err(ParseError::new(display_path, "parser not built yet"))
+    if content.len() as u64 > MAX_FILE_SIZE {
+        return Err(ParseError::new(
+            display_path,
+            format!(
+                "file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit",
+                content.len()
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(content).map_err(|err| {
+        ParseError::new(
+            display_path,
+            format!("file is not valid UTF-8 (at byte {})", err.valid_up_to()),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (documents, style) = match kind {
+        FileKind::Dockerfile => (
+            dockerfile::parse(text, display_path)?,
+            CommentStyle::HashLine,
+        ),
+        FileKind::Kubernetes => (kubernetes::parse(text, display_path)?, CommentStyle::Hash),
+        FileKind::Compose => (compose::parse(text, display_path)?, CommentStyle::Hash),
+        FileKind::CloudFormation => (
+            cloudformation::parse(text, display_path)?,
+            CommentStyle::Hash,
+        ),
+        FileKind::Terraform => {
+            return terraform::parse_single_file(path, display_path, text);
+        }
+    };
+    Ok(ParsedFile {
+        path: display_path.to_owned(),
+        kind,
+        documents,
+        ignores: find_ignores(text, style),
+    })
 }
 
 /// Parses all `*.tf` and `*.tf.json` files of one directory as one module.
+/// Local module sources are followed only inside `dir`; use
+/// [`parse_terraform_module_within`] to allow a wider root.
 pub fn parse_terraform_module(dir: &Path, display_dir: &str) -> Result<ParsedFile, ParseError> {
-    let _ = dir;
-    Err(ParseError::new(display_dir, "parser not built yet"))
+    terraform::parse_module(dir, display_dir, dir)
 }
 
-/// Walks `root`, detects configuration files and parses them.
+/// Like [`parse_terraform_module`], but follows local module sources
+/// anywhere inside `scan_root`, with display paths relative to it.
+pub fn parse_terraform_module_within(
+    dir: &Path,
+    display_dir: &str,
+    scan_root: &Path,
+) -> Result<ParsedFile, ParseError> {
+    terraform::parse_module(dir, display_dir, scan_root)
+}
+
+/// Walks `root`, detects configuration files and parses them. Directories
+/// named `.git`, `node_modules`, `.terraform` and `vendor` are skipped, and
+/// every directory that holds `*.tf` files is parsed as one module.
 pub fn scan_tree(root: &Path) -> ScanTree {
-    ScanTree {
-        root: root.to_path_buf(),
-        results: Vec::new(),
-    }
+    scan::scan_tree(root)
 }
