@@ -1,0 +1,26 @@
+# METADATA
+# title: "apk add without --no-cache"
+# description: "apk add keeps the package index in the image unless --no-cache is given."
+# custom:
+#   id: misconfig-dockerfile-apk-no-cache
+#   severity: LOW
+#   input: [dockerfile, image-config]
+#   remediation: "Use `apk add --no-cache`."
+#   references:
+#     - https://docs.docker.com/build/building/best-practices/
+package bulwark.dockerfile.apk_no_cache
+
+import rego.v1
+
+import data.lib.docker
+
+deny contains result if {
+	some inst in docker.runs
+	some command in docker.commands(inst)
+	docker.runs_subcommand(command, "apk", "add")
+	not contains(command, "--no-cache")
+	not cache_mount(inst)
+	result := docker.result(inst, "apk add runs without --no-cache")
+}
+
+cache_mount(inst) if contains(object.get(inst, ["flags", "mount"], ""), "/var/cache/apk")

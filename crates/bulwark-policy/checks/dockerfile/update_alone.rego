@@ -1,0 +1,32 @@
+# METADATA
+# title: "Package index update in its own RUN"
+# description: "A RUN that only updates the package index is cached as its own layer, so a later RUN that installs packages can use an outdated index."
+# custom:
+#   id: misconfig-dockerfile-update-alone
+#   severity: HIGH
+#   input: [dockerfile]
+#   remediation: "Combine the update and the install in one RUN: `apt-get update && apt-get install -y ...`."
+#   references:
+#     - https://docs.docker.com/build/building/best-practices/#apt-get
+package bulwark.dockerfile.update_alone
+
+import rego.v1
+
+import data.lib.docker
+
+managers := {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install", "zypper": "install"}
+
+deny contains result if {
+	some inst in docker.runs
+	cmds := docker.commands(inst)
+	some manager, install in managers
+	some command in cmds
+	docker.runs_subcommand(command, manager, "update")
+	not installs(cmds, manager, install)
+	result := docker.result(inst, sprintf("RUN runs '%s update' without installing in the same step", [manager]))
+}
+
+installs(cmds, manager, install) if {
+	some command in cmds
+	docker.runs_subcommand(command, manager, install)
+}

@@ -1,0 +1,23 @@
+# METADATA
+# title: "Container UID not above 10000"
+# description: "A UID of 10000 or less may collide with a user that exists on the node, so a breakout gets that user's rights."
+# custom:
+#   id: misconfig-k8s-low-uid
+#   severity: LOW
+#   input: [kubernetes]
+#   remediation: "Set runAsUser to a value above 10000."
+#   references:
+#     - https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
+package bulwark.kubernetes.low_uid
+
+import rego.v1
+
+import data.lib.kubernetes as k8s
+
+deny contains result if {
+	some entry in k8s.containers
+	c := entry.container
+	uid := k8s.effective(c, "runAsUser")
+	uid <= 10000
+	result := k8s.result(entry.path, sprintf(sprintf("%%s runs as UID %v", [k8s.effective(c, "runAsUser")]), [k8s.container_label(entry)]))
+}

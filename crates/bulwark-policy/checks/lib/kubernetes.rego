@@ -1,0 +1,62 @@
+# Helpers shared by the Kubernetes checks: where the pod spec of each
+# workload kind lives, and every container with its path in the input.
+package lib.kubernetes
+
+import rego.v1
+
+template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+# Path from the object root to the pod spec, per workload kind.
+pod_spec_path := ["spec"] if input.kind == "Pod"
+
+pod_spec_path := ["spec", "template", "spec"] if input.kind in template_kinds
+
+pod_spec_path := ["spec", "jobTemplate", "spec", "template", "spec"] if input.kind == "CronJob"
+
+pod_spec_path := ["template", "spec"] if input.kind == "PodTemplate"
+
+# Path to the metadata that carries the pod's annotations.
+pod_metadata_path := ["metadata"] if input.kind == "Pod"
+
+pod_metadata_path := array.concat(array.slice(pod_spec_path, 0, count(pod_spec_path) - 1), ["metadata"]) if input.kind != "Pod"
+
+is_workload if pod_spec_path
+
+pod_spec := object.get(input, pod_spec_path, {})
+
+pod_metadata := object.get(input, pod_metadata_path, {})
+
+pod_security_context := object.get(pod_spec, "securityContext", {})
+
+# Every container, init container and ephemeral container as
+# {"container", "path", "field"}.
+containers contains {"container": c, "path": array.concat(pod_spec_path, [field, i]), "field": field} if {
+	some field in ["containers", "initContainers", "ephemeralContainers"]
+	some i, c in object.get(pod_spec, field, [])
+}
+
+# Every volume with its path.
+volumes contains {"volume": v, "path": array.concat(pod_spec_path, ["volumes", i])} if {
+	some i, v in object.get(pod_spec, "volumes", [])
+}
+
+# A container's security context field, falling back to the pod's.
+effective(container, field) := container.securityContext[field]
+
+effective(container, field) := pod_security_context[field] if not has_field(object.get(container, "securityContext", {}), field)
+
+has_field(obj, field) if _ = obj[field]
+
+# Display name for messages, such as "Deployment 'web'".
+name := sprintf("%s '%s'", [input.kind, object.get(input, ["metadata", "name"], "")])
+
+container_label(entry) := sprintf("%s '%s' of %s", [kind_word(entry.field), object.get(entry.container, "name", ""), name])
+
+kind_word("containers") := "container"
+
+kind_word("initContainers") := "init container"
+
+kind_word("ephemeralContainers") := "ephemeral container"
+
+# Result pointing at a path inside the input.
+result(path, msg) := {"msg": msg, "path": path}

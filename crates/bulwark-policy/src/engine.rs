@@ -1,0 +1,431 @@
+//! Loading of checks into one regorus engine and evaluation of documents.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use bulwark_iac::{Document, InlineIgnore, ParsedFile, PathSegment};
+use rayon::prelude::*;
+use regorus::Engine;
+use serde_json::Value as Json;
+
+use crate::metadata::{self, CheckInfo, ModuleRole};
+use crate::{FileResult, InlineIgnoreInfo, Misconfiguration, PolicyError};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
+}
+
+/// A prepared set of checks.
+///
+/// Evaluation clones the prepared engine per file (or per rayon worker in
+/// [`PolicySet::evaluate_all`]), so one `PolicySet` serves many threads.
+#[derive(Debug)]
+pub struct PolicySet {
+    /// Prepared engine with every module loaded. regorus engines are `Send`
+    /// but not `Sync`, so the template sits behind a mutex and callers work
+    /// on clones.
+    engine: Mutex<Engine>,
+    checks: Vec<CheckInfo>,
+    /// Indices into `checks` per input kind.
+    by_kind: HashMap<String, Vec<usize>>,
+    load_errors: Vec<String>,
+}
+
+/// One module read from disk or from the embedded list.
+struct SourceModule {
+    name: String,
+    text: String,
+}
+
+impl PolicySet {
+    /// Loads the built-in checks.
+    pub fn builtin() -> Result<Self, PolicyError> {
+        Self::with_user_dirs(&[])
+    }
+
+    /// Loads the built-in checks plus every `*.rego` file (other than
+    /// `*_test.rego`) under each directory, recursively and in sorted order.
+    ///
+    /// A user check without `custom.id`, `custom.severity` or `custom.input`
+    /// fails the load with an error naming the file. A user module that
+    /// regorus cannot parse or prepare is skipped and reported by
+    /// [`PolicySet::load_errors`], so the other checks still run.
+    pub fn with_user_dirs(dirs: &[PathBuf]) -> Result<Self, PolicyError> {
+        let mut engine = Engine::new();
+        let mut checks = Vec::new();
+        let mut load_errors = Vec::new();
+
+        for (name, text) in builtin::BUILTIN_MODULES {
+            let role = metadata::read_module(&format!("checks/{name}"), text)
+                .map_err(PolicyError::Builtin)?;
+            engine
+                .add_policy(format!("checks/{name}"), (*text).to_owned())
+                .map_err(|err| PolicyError::Builtin(err.to_string()))?;
+            if let ModuleRole::Check(info) = role {
+                checks.push(info);
+            }
+        }
+
+        let mut user_modules = Vec::new();
+        for dir in dirs {
+            collect_user_modules(dir, &mut user_modules)?;
+        }
+        let mut user_roles = Vec::new();
+        for module in &user_modules {
+            let role = metadata::read_module(&module.name, &module.text)
+                .map_err(PolicyError::InvalidCheck)?;
+            user_roles.push(role);
+        }
+
+        for (module, role) in user_modules.into_iter().zip(user_roles) {
+            // Try the module on a copy first: a parse error or a failure to
+            // prepare (an unknown function, a recursive rule) must not take
+            // the built-in checks down with it.
+            let mut trial = engine.clone();
+            if let Err(err) = trial.add_policy(module.name.clone(), module.text.clone()) {
+                load_errors.push(format_regorus_error(&module.name, &err));
+                continue;
+            }
+            trial.set_input(regorus::Value::new_object());
+            if let ModuleRole::Check(info) = &role
+                && let Err(err) = trial.eval_rule(format!("data.{}.deny", info.package))
+            {
+                load_errors.push(format_regorus_error(&module.name, &err));
+                continue;
+            }
+            engine = trial;
+            if let ModuleRole::Check(info) = role {
+                checks.push(info);
+            }
+        }
+
+        check_duplicates(&checks)?;
+
+        // Evaluate one rule so the engine is prepared before it is cloned.
+        engine.set_input(regorus::Value::new_object());
+        if let Some(first) = checks.first() {
+            engine
+                .eval_rule(format!("data.{}.deny", first.package))
+                .map_err(|err| PolicyError::Builtin(err.to_string()))?;
+        }
+
+        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, check) in checks.iter().enumerate() {
+            for kind in &check.inputs {
+                by_kind.entry(kind.clone()).or_default().push(index);
+            }
+        }
+
+        Ok(PolicySet {
+            engine: Mutex::new(engine),
+            checks,
+            by_kind,
+            load_errors,
+        })
+    }
+
+    /// Returns the catalogue of loaded checks, sorted by id.
+    pub fn catalogue(&self) -> Vec<CheckInfo> {
+        let mut list = self.checks.clone();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list
+    }
+
+    /// Returns the check with the given id.
+    pub fn check(&self, id: &str) -> Option<&CheckInfo> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Errors of user modules that were skipped at load, each naming the
+    /// file and, where regorus reports one, the line and column.
+    pub fn load_errors(&self) -> &[String] {
+        &self.load_errors
+    }
+
+    /// Evaluates every check that applies to the kind of `file` against each
+    /// of its documents, then applies the file's inline ignore comments.
+    pub fn evaluate(&self, file: &ParsedFile) -> FileResult {
+        let mut engine = self.clone_engine();
+        self.evaluate_with(&mut engine, file)
+    }
+
+    /// Evaluates many files in parallel, one engine clone per rayon worker.
+    /// Results are in the order of `files`.
+    pub fn evaluate_all(&self, files: &[ParsedFile]) -> Vec<FileResult> {
+        files
+            .par_iter()
+            .map_init(
+                || self.clone_engine(),
+                |engine, file| self.evaluate_with(engine, file),
+            )
+            .collect()
+    }
+
+    /// Evaluates the checks for `image-config` against an OCI image config
+    /// turned into a Dockerfile-shaped document by
+    /// [`crate::image_config_document`]. Findings carry the path
+    /// `image-config` and, as line, the 1-based index of the history entry.
+    pub fn evaluate_image_config(&self, config: &Json) -> Vec<Misconfiguration> {
+        let input = crate::image_config_document(config);
+        let mut engine = self.clone_engine();
+        let mut result = FileResult::default();
+        self.evaluate_input(
+            &mut engine,
+            "image-config",
+            &input,
+            &DocumentContext {
+                path: "image-config",
+                document: None,
+            },
+            &mut result,
+        );
+        for error in result.errors {
+            tracing::warn!(%error, "image config check failed");
+        }
+        finish(result.findings)
+    }
+
+    fn clone_engine(&self) -> Engine {
+        // A poisoned lock only means another thread panicked while cloning;
+        // the engine itself was not modified.
+        match self.engine.lock() {
+            Ok(engine) => engine.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn evaluate_with(&self, engine: &mut Engine, file: &ParsedFile) -> FileResult {
+        let kind = file.kind.as_str();
+        let mut result = FileResult::default();
+        for document in &file.documents {
+            let context = DocumentContext {
+                path: &file.path,
+                document: Some(document),
+            };
+            self.evaluate_input(engine, kind, &document.input, &context, &mut result);
+        }
+        apply_ignores(&mut result.findings, &file.ignores, &file.path);
+        result.findings = finish(result.findings);
+        result.errors.sort();
+        result.errors.dedup();
+        result
+    }
+
+    fn evaluate_input(
+        &self,
+        engine: &mut Engine,
+        kind: &str,
+        input: &Json,
+        context: &DocumentContext<'_>,
+        result: &mut FileResult,
+    ) {
+        let Some(indices) = self.by_kind.get(kind) else {
+            return;
+        };
+        engine.set_input(regorus::Value::from(input.clone()));
+        for &index in indices {
+            let check = &self.checks[index];
+            let value = match engine.eval_rule(format!("data.{}.deny", check.package)) {
+                Ok(value) => value,
+                Err(err) => {
+                    result.errors.push(format!(
+                        "{}: check {} failed on {}: {}",
+                        check.source,
+                        check.id,
+                        context.label(),
+                        err
+                    ));
+                    continue;
+                }
+            };
+            if value == regorus::Value::Undefined {
+                continue;
+            }
+            let json = match serde_json::to_value(&value) {
+                Ok(json) => json,
+                Err(err) => {
+                    result.errors.push(format!(
+                        "{}: check {} returned a value that is not JSON: {err}",
+                        check.source, check.id
+                    ));
+                    continue;
+                }
+            };
+            let items = match json {
+                Json::Array(items) => items,
+                other => vec![other],
+            };
+            for item in items {
+                result.findings.push(to_finding(check, &item, context));
+            }
+        }
+    }
+}
+
+/// Where a document came from, for locating findings.
+struct DocumentContext<'a> {
+    path: &'a str,
+    document: Option<&'a Document>,
+}
+
+impl DocumentContext<'_> {
+    fn label(&self) -> String {
+        match self.document.and_then(|d| d.resource.as_deref()) {
+            Some(resource) => format!("{} ({resource})", self.path),
+            None => self.path.to_owned(),
+        }
+    }
+}
+
+/// Turns one element of a `deny` set into a finding. The element is either a
+/// message string or an object with `msg` and optional `path`, `line`,
+/// `end_line` and `resource`.
+fn to_finding(check: &CheckInfo, item: &Json, context: &DocumentContext<'_>) -> Misconfiguration {
+    let document = context.document;
+    let mut path = context.path.to_owned();
+    let mut line = document.map_or(0, |d| d.start_line);
+    let mut end_line = None;
+    let mut resource = document.and_then(|d| d.resource.clone());
+    let message = match item {
+        Json::String(text) => text.clone(),
+        Json::Object(fields) => {
+            if let Some(n) = fields.get("line").and_then(Json::as_u64) {
+                line = n as u32;
+            } else if let Some(segments) = fields.get("path").and_then(PathSegment::path_from_json)
+                && let Some(location) = document.and_then(|d| d.positions.locate_source(&segments))
+            {
+                line = location.line;
+                if let Some(file) = location.file {
+                    path = file.to_owned();
+                }
+            }
+            end_line = fields
+                .get("end_line")
+                .and_then(Json::as_u64)
+                .map(|n| n as u32)
+                .filter(|&end| end > line);
+            if let Some(name) = fields.get("resource").and_then(Json::as_str) {
+                resource = Some(name.to_owned());
+            }
+            fields
+                .get("msg")
+                .or_else(|| fields.get("message"))
+                .and_then(Json::as_str)
+                .map_or_else(|| item.to_string(), str::to_owned)
+        }
+        other => other.to_string(),
+    };
+    Misconfiguration {
+        rule_id: check.id.clone(),
+        title: check.title.clone(),
+        severity: check.severity,
+        path,
+        line,
+        end_line,
+        resource,
+        message,
+        suppressed_inline: None,
+    }
+}
+
+/// Marks findings covered by an inline ignore for their rule id. A comment
+/// covers a finding when it applies to the finding's first line or to a line
+/// inside its range, and when both are in the same file.
+fn apply_ignores(findings: &mut [Misconfiguration], ignores: &[InlineIgnore], file_path: &str) {
+    for finding in findings.iter_mut() {
+        let end = finding.end_line.unwrap_or(finding.line);
+        let covering = ignores.iter().find(|ignore| {
+            let ignore_path = ignore.file.as_deref().unwrap_or(file_path);
+            ignore_path == finding.path
+                && (finding.line..=end).contains(&ignore.line)
+                && ignore
+                    .rule_ids
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(&finding.rule_id))
+        });
+        if let Some(ignore) = covering {
+            finding.suppressed_inline = Some(InlineIgnoreInfo {
+                line: ignore.line,
+                reason: ignore.reason.clone(),
+                owner: ignore.owner.clone(),
+                expires: ignore.expires.clone(),
+                reason_missing: ignore.reason.as_deref().is_none_or(|r| r.trim().is_empty()),
+            });
+        }
+    }
+}
+
+/// Sorts findings and drops exact duplicates (several `deny` bodies can
+/// produce the same message for the same line).
+fn finish(findings: Vec<Misconfiguration>) -> Vec<Misconfiguration> {
+    let mut seen = BTreeSet::new();
+    let mut unique: Vec<Misconfiguration> = findings
+        .into_iter()
+        .filter(|f| seen.insert((f.path.clone(), f.line, f.rule_id.clone(), f.message.clone())))
+        .collect();
+    unique.sort_by(|a, b| {
+        (&a.path, a.line, &a.rule_id, &a.message).cmp(&(&b.path, b.line, &b.rule_id, &b.message))
+    });
+    unique
+}
+
+fn check_duplicates(checks: &[CheckInfo]) -> Result<(), PolicyError> {
+    let mut ids: HashMap<&str, &str> = HashMap::new();
+    let mut packages: HashMap<&str, &str> = HashMap::new();
+    for check in checks {
+        if let Some(other) = ids.insert(&check.id, &check.source) {
+            return Err(PolicyError::Duplicate(format!(
+                "id {} is used by {} and {}",
+                check.id, other, check.source
+            )));
+        }
+        if let Some(other) = packages.insert(&check.package, &check.source) {
+            return Err(PolicyError::Duplicate(format!(
+                "package {} is used by {} and {}",
+                check.package, other, check.source
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Collects the `*.rego` files other than `*_test.rego` under `dir`.
+fn collect_user_modules(dir: &Path, out: &mut Vec<SourceModule>) -> Result<(), PolicyError> {
+    let mut files = Vec::new();
+    crate::testing::collect_rego_files(dir, &mut files).map_err(|source| PolicyError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for path in files {
+        let is_test = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("_test.rego"));
+        if is_test {
+            continue;
+        }
+        let text = fs::read_to_string(&path).map_err(|source| PolicyError::ReadFile {
+            path: path.clone(),
+            source,
+        })?;
+        out.push(SourceModule {
+            name: path.display().to_string(),
+            text,
+        });
+    }
+    Ok(())
+}
+
+/// Formats a regorus error so it starts with the file name. regorus parse
+/// errors already read `file:line:col: error: ...`; other errors get the
+/// file prepended.
+pub(crate) fn format_regorus_error(file: &str, err: &impl std::fmt::Display) -> String {
+    let text = err.to_string();
+    if text.starts_with(file) {
+        text
+    } else {
+        format!("{file}: {text}")
+    }
+}
