@@ -28,4 +28,4 @@ pub use finding::{
     REPORT_SCHEMA_VERSION, Report, Severity, SeverityLevel, Summary, Suppression, TargetInfo,
 };
 pub use rule_finding::{RuleFinding, RuleKind, RuleSummary};
-pub use matcher::{MatchError, match_inventory, upgrade_target};
+pub use matcher::{MatchError, match_inventory, unmatched_report, upgrade_target};

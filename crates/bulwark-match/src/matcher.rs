@@ -316,6 +316,16 @@ fn installed_by_os_package(package: &Package, os_files: &HashSet<&str>) -> bool 
             .any(|location| os_files.contains(location.trim_start_matches('/')))
 }
 
+/// Creates the report of a scan that matched no advisories, because the
+/// vulnerability scanner did not run: the target, the package count and
+/// the inventory's errors.
+pub fn unmatched_report(inventory: &Inventory) -> Report {
+    let mut report = Report::new(target_info(inventory));
+    report.packages = inventory.packages.len();
+    report.errors = inventory.errors.clone();
+    report
+}
+
 fn target_info(inventory: &Inventory) -> TargetInfo {
     let source = &inventory.source;
     TargetInfo {

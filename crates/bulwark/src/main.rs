@@ -4,6 +4,7 @@ mod db;
 mod policy;
 mod sbom;
 mod scan;
+mod secrets;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

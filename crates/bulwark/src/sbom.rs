@@ -76,37 +76,53 @@ impl ImageArgs {
     }
 }
 
-/// Reads a target into an inventory.
-pub(crate) fn inventory_target(target_text: &str, args: &ImageArgs) -> anyhow::Result<Inventory> {
+/// A parsed and opened scan target.
+pub(crate) enum OpenedTarget {
+    /// A directory, walked in place.
+    Dir(PathBuf),
+    /// An image whose layers can be streamed.
+    Image(Box<bulwark_image::Image>),
+}
+
+/// Parses `target_text` and opens it: pulls a registry image, opens an
+/// archive or layout, or checks a directory.
+pub(crate) fn open_target(target_text: &str, args: &ImageArgs) -> anyhow::Result<OpenedTarget> {
     let target = Target::parse(target_text)?;
     let limits = args.limits();
-    let analyzers = AnalyzerSet::all();
     let platform = args.platform()?;
     match &target {
-        Target::Dir(path) => Ok(bulwark_inventory::inventory_directory(
-            path, &limits, &analyzers,
-        )?),
+        Target::Dir(path) => Ok(OpenedTarget::Dir(path.clone())),
         Target::Registry(reference) => {
             let image = bulwark_image::registry::pull(
                 reference,
                 &bulwark_image::registry::PullOptions {
                     platform,
                     insecure: args.insecure,
-                    limits: limits.clone(),
+                    limits,
                     ..Default::default()
                 },
             )?;
-            Ok(bulwark_inventory::inventory_image(
-                &image, &limits, &analyzers,
-            ))
+            Ok(OpenedTarget::Image(Box::new(image)))
         }
         _ => {
             let image = bulwark_image::open_image(&target, platform.as_ref(), &limits)
                 .with_context(|| format!("failed to open {target}"))?;
-            Ok(bulwark_inventory::inventory_image(
-                &image, &limits, &analyzers,
-            ))
+            Ok(OpenedTarget::Image(Box::new(image)))
         }
+    }
+}
+
+/// Opens a target and lists its packages.
+pub(crate) fn inventory_target(target_text: &str, args: &ImageArgs) -> anyhow::Result<Inventory> {
+    let limits = args.limits();
+    let analyzers = AnalyzerSet::all();
+    match open_target(target_text, args)? {
+        OpenedTarget::Dir(path) => Ok(bulwark_inventory::inventory_directory(
+            &path, &limits, &analyzers,
+        )?),
+        OpenedTarget::Image(image) => Ok(bulwark_inventory::inventory_image(
+            &image, &limits, &analyzers,
+        )),
     }
 }
 

@@ -10,14 +10,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use bulwark_inventory::Inventory;
+use bulwark_inventory::{AnalyzerSet, Inventory};
 use bulwark_match::policy::{Config, Date};
 use bulwark_match::report::{self, Format};
 use bulwark_match::vex::VexDocument;
-use bulwark_match::{Note, Report, SeverityLevel, Summary};
+use bulwark_match::{Note, Report, RuleFinding, SeverityLevel, Summary};
 use bulwark_vulndb::{Database, paths};
 
-use crate::sbom::{ImageArgs, inventory_target};
+use crate::sbom::{ImageArgs, OpenedTarget, inventory_target, open_target};
+use crate::secrets::{self, SecretHandler, SecretResults};
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// Exit status when a finding is at or above `--fail-on`.
@@ -112,15 +113,25 @@ struct ScanOptions {
     #[arg(long)]
     fail_on_kev: bool,
 
-    /// Scanners to run, comma-separated: vuln (secret and misconfig are
-    /// not available yet).
+    /// Scanners to run, comma-separated: vuln, secret, misconfig
+    /// [default: vuln,secret for images and directories, vuln for SBOMs].
     #[arg(
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "vuln"
+        env = "BULWARK_SCANNERS"
     )]
-    scanners: Vec<String>,
+    scanners: Option<Vec<String>>,
+
+    /// Secret-scanning config: custom rules, disabled rules, allow-lists
+    /// and stop-words.
+    #[arg(long, value_name = "FILE", env = "BULWARK_SECRET_CONFIG")]
+    secret_config: Option<PathBuf>,
+
+    /// Also scan text files inside zip, jar, war and ear archives for
+    /// secrets.
+    #[arg(long)]
+    scan_archives: bool,
 
     /// Policy file with exceptions [default: .bulwark.yaml when present].
     #[arg(long, value_name = "FILE")]
@@ -147,7 +158,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         ScanCommand::Fs(a) => &a.options,
         ScanCommand::Sbom(a) => &a.options,
     };
-    check_scanners(&options.scanners)?;
+    let scanners = Scanners::resolve(&args.command, options.scanners.as_deref())?;
     let Some(format) = Format::parse(&options.format) else {
         bail!(
             "unknown format {:?}: expected {}",
@@ -156,26 +167,53 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         );
     };
     let policy = load_policy(options)?;
-    let db = open_database(options.cache_dir.as_deref())?;
+    let secret_scanner = if scanners.secret {
+        Some(build_secret_scanner(options)?)
+    } else {
+        None
+    };
+    let db = if scanners.vuln {
+        Some(open_database(options.cache_dir.as_deref())?)
+    } else {
+        None
+    };
 
-    let inventory = match &args.command {
-        ScanCommand::Image(a) => inventory_target(&a.target, &a.image)?,
+    let collected = match &args.command {
+        ScanCommand::Image(a) => collect_target(&a.target, &a.image, secret_scanner.as_ref())?,
         ScanCommand::Fs(a) => {
             if !a.path.is_dir() {
                 bail!("{}: not a directory", a.path.display());
             }
-            inventory_target(&format!("dir:{}", a.path.display()), &a.image)?
+            let target = format!("dir:{}", a.path.display());
+            collect_target(&target, &a.image, secret_scanner.as_ref())?
         }
-        ScanCommand::Sbom(a) => bulwark_match::sbom::read_sbom(&a.file)?,
+        ScanCommand::Sbom(a) => Collected {
+            inventory: bulwark_match::sbom::read_sbom(&a.file)?,
+            secrets: None,
+        },
     };
-    let mut report = bulwark_match::match_inventory(&db, &inventory)
-        .with_context(|| format!("failed to read the database {}", db.path().display()))?;
-    add_inventory_warnings(&mut report, &inventory);
+    let inventory = &collected.inventory;
+    let mut report = match &db {
+        Some(db) => bulwark_match::match_inventory(db, inventory)
+            .with_context(|| format!("failed to read the database {}", db.path().display()))?,
+        None => bulwark_match::unmatched_report(inventory),
+    };
+    add_inventory_warnings(&mut report, inventory);
+    if let Some(secrets) = collected.secrets {
+        add_rule_findings(&mut report, secrets.findings, &secrets.warnings);
+    }
     bulwark_match::policy::apply_policy(&mut report, &policy.config, &policy.vex, policy.today);
     apply_filters(&mut report, options);
+    write_report(format, &report, options.output.as_deref())?;
+    Ok(exit_code(&report, options))
+}
 
-    let text = report::render(format, &report)?;
-    match &options.output {
+/// Renders the report to `--output` or stdout, then repeats its errors and
+/// notes on stderr, so that a CI log shows them even when the report goes
+/// to a file.
+fn write_report(format: Format, report: &Report, output: Option<&Path>) -> anyhow::Result<()> {
+    let text = report::render(format, report)?;
+    match output {
         Some(path) => std::fs::write(path, &text)
             .with_context(|| format!("failed to write {}", path.display()))?,
         None => {
@@ -187,26 +225,130 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     for error in &report.errors {
         tracing::error!("{error}");
     }
-    // Notes say what the scan could not check (an unknown distribution
-    // release, ecosystems without data); repeat them on stderr so that a
-    // CI log shows them even when the report goes to a file.
     for note in &report.notes {
         tracing::warn!(code = %note.code, "{}", note.message);
     }
-    Ok(exit_code(&report, options))
+    Ok(())
 }
 
-fn check_scanners(scanners: &[String]) -> anyhow::Result<()> {
-    for scanner in scanners {
-        match scanner.trim() {
-            "vuln" => {}
-            "secret" | "misconfig" => bail!(
-                "the {scanner} scanner is not available yet; only vuln is (use --scanners vuln)"
-            ),
-            other => bail!("unknown scanner {other:?}: expected vuln, secret or misconfig"),
+/// The scanners a scan runs.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scanners {
+    vuln: bool,
+    secret: bool,
+}
+
+impl Scanners {
+    /// Parses `--scanners`, or picks the default for the subcommand.
+    fn resolve(command: &ScanCommand, requested: Option<&[String]>) -> anyhow::Result<Self> {
+        let is_sbom = matches!(command, ScanCommand::Sbom(_));
+        let Some(requested) = requested else {
+            return Ok(Self {
+                vuln: true,
+                secret: !is_sbom,
+            });
+        };
+        let mut scanners = Self::default();
+        for name in requested {
+            match name.trim() {
+                "vuln" => scanners.vuln = true,
+                "secret" if is_sbom => bail!(
+                    "the secret scanner reads files, and an SBOM has none; use --scanners vuln"
+                ),
+                "secret" => scanners.secret = true,
+                "misconfig" => bail!(
+                    "the misconfig scanner is not available in this build; use --scanners vuln,secret"
+                ),
+                other => bail!("unknown scanner {other:?}: expected vuln, secret or misconfig"),
+            }
+        }
+        if !scanners.vuln && !scanners.secret {
+            bail!("--scanners is empty: name at least one of vuln, secret or misconfig");
+        }
+        Ok(scanners)
+    }
+}
+
+/// The inventory of a target and, when the secret scanner ran, its
+/// findings.
+struct Collected {
+    inventory: Inventory,
+    secrets: Option<SecretResults>,
+}
+
+/// Opens a target and reads it once: the package analyzers and, when
+/// given, the secret scanner see each file in the same pass.
+fn collect_target(
+    target_text: &str,
+    image_args: &ImageArgs,
+    secret_scanner: Option<&bulwark_secrets::Scanner>,
+) -> anyhow::Result<Collected> {
+    let Some(scanner) = secret_scanner else {
+        return Ok(Collected {
+            inventory: inventory_target(target_text, image_args)?,
+            secrets: None,
+        });
+    };
+    let limits = image_args.limits();
+    let analyzers = AnalyzerSet::all();
+    let handler = SecretHandler { scanner };
+    match open_target(target_text, image_args)? {
+        OpenedTarget::Dir(path) => {
+            let (inventory, outputs) =
+                bulwark_inventory::inventory_directory_with(&path, &limits, &analyzers, &handler)?;
+            Ok(Collected {
+                inventory,
+                secrets: Some(secrets::collect(outputs, None)),
+            })
+        }
+        OpenedTarget::Image(image) => {
+            let (inventory, outputs) =
+                bulwark_inventory::inventory_image_with(&image, &limits, &analyzers, &handler);
+            let layers: Vec<Option<String>> = image
+                .layers
+                .iter()
+                .map(|layer| layer.diff_id.as_ref().map(ToString::to_string))
+                .collect();
+            let mut secrets = secrets::collect(outputs, Some(&layers));
+            secrets
+                .findings
+                .extend(secrets::scan_image_config(scanner, &image));
+            Ok(Collected {
+                inventory,
+                secrets: Some(secrets),
+            })
         }
     }
-    Ok(())
+}
+
+/// Reads `--secret-config` and builds the secret scanner.
+fn build_secret_scanner(options: &ScanOptions) -> anyhow::Result<bulwark_secrets::Scanner> {
+    let mut config = match &options.secret_config {
+        Some(path) => bulwark_secrets::SecretConfig::load(path)?,
+        None => bulwark_secrets::SecretConfig::default(),
+    };
+    if options.scan_archives {
+        config.archives.enabled = true;
+    }
+    Ok(bulwark_secrets::Scanner::new(&config)?)
+}
+
+/// Adds secret or misconfiguration findings, and the files their scanner
+/// could not read whole, to the report.
+fn add_rule_findings(report: &mut Report, findings: Vec<RuleFinding>, warnings: &[String]) {
+    report.rule_findings.extend(findings);
+    if report.rule_summary.is_none() {
+        report.rule_summary = Some(bulwark_match::RuleSummary::default());
+    }
+    for warning in warnings {
+        report.notes.push(Note {
+            code: "secret-scan-skipped".to_owned(),
+            message: warning.clone(),
+        });
+    }
+    report.notes.sort();
+    report.notes.dedup();
+    report.settle_suppressions();
 }
 
 /// The project configuration, the VEX documents and the date that decides
@@ -271,6 +413,20 @@ fn apply_filters(report: &mut Report, options: &ScanOptions) {
     report.findings.retain(keep);
     report.suppressed.retain(keep);
     report.summary = Summary::count(&report.findings, &report.suppressed);
+
+    // `--ignore-unfixed` is about vulnerabilities; a secret or a
+    // misconfiguration has no fixed version.
+    let keep_rule = |finding: &RuleFinding| {
+        options.severity.is_empty() || options.severity.contains(&finding.severity)
+    };
+    report.rule_findings.retain(keep_rule);
+    report.rule_suppressed.retain(keep_rule);
+    if report.rule_summary.is_some() {
+        report.rule_summary = Some(bulwark_match::RuleSummary::count(
+            &report.rule_findings,
+            &report.rule_suppressed,
+        ));
+    }
 }
 
 fn exit_code(report: &Report, options: &ScanOptions) -> u8 {
@@ -288,6 +444,9 @@ fn exit_code(report: &Report, options: &ScanOptions) -> u8 {
     let failing = report.findings.iter().any(|finding| {
         threshold.is_some_and(|level| finding.severity.level >= level)
             || (options.fail_on_kev && finding.kev.is_some())
-    });
+    }) || report
+        .rule_findings
+        .iter()
+        .any(|finding| threshold.is_some_and(|level| finding.severity >= level));
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }

@@ -294,11 +294,14 @@ fn missing_database_exits_2_with_advice() {
 
 #[test]
 fn unavailable_scanners_are_errors() {
-    for scanner in ["secret", "vuln,misconfig"] {
+    for scanner in ["misconfig", "vuln,misconfig"] {
         let output = scan_image(&["--scanners", scanner]);
         assert_eq!(output.status.code(), Some(2), "{scanner}");
-        assert!(text(&output.stderr).contains("not available yet"));
+        assert!(text(&output.stderr).contains("not available in this build"));
     }
+    let output = scan_image(&["--scanners", "vuln,unknown"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("unknown scanner"));
     assert_eq!(scan_image(&["--scanners", "vuln"]).status.code(), Some(1));
 }
 

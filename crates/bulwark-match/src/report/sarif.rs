@@ -240,9 +240,22 @@ fn scanner_rule(finding: &RuleFinding) -> Value {
         RuleKind::Secret => "secret",
         RuleKind::Misconfig => "misconfiguration",
     };
+    // SARIF wants a rule name different from its id: the id in
+    // PascalCase, without the kind prefix.
+    let name: String = finding
+        .rule_id
+        .split('-')
+        .skip(1)
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect();
     json!({
         "id": finding.rule_id,
-        "name": finding.rule_id,
+        "name": name,
         "shortDescription": {"text": finding.title},
         "fullDescription": {"text": finding.title},
         "defaultConfiguration": {"level": level(finding.severity)},
