@@ -3,8 +3,9 @@
 //! crates/bulwark-pss/testdata, see SOURCE.md there): table and JSON
 //! output, exit codes 0, 1 and 2, and errors naming the file and position.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use bulwark_pss::report::{Format, parse_manifest};
 use serde_json::{Value, json};
@@ -324,4 +325,32 @@ fn invalid_version_is_rejected() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("invalid version \"1.29\""));
+}
+
+#[test]
+fn dash_reads_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["policy", "pss", "--level", "restricted", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bulwark starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(multi_document_manifest().as_bytes())
+        .expect("stdin written");
+    let output = child.wait_with_output().expect("bulwark finishes");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("DENIED   - (document 4, items[0]) CronJob jobs/nightly"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 objects: 2 allowed, 2 denied, 1 skipped"),
+        "{text}"
+    );
 }
