@@ -62,7 +62,7 @@ impl PolicySet {
                 .map_err(PolicyError::Builtin)?;
             engine
                 .add_policy(format!("checks/{name}"), (*text).to_owned())
-                .map_err(|err| PolicyError::Builtin(err.to_string()))?;
+                .map_err(|err| PolicyError::Builtin(format_regorus_error(name, &err)))?;
             if let ModuleRole::Check(info) = role {
                 checks.push(info);
             }
@@ -231,11 +231,10 @@ impl PolicySet {
                 Ok(value) => value,
                 Err(err) => {
                     result.errors.push(format!(
-                        "{}: check {} failed on {}: {}",
-                        check.source,
+                        "{} (check {} on {})",
+                        format_regorus_error(&check.source, &err),
                         check.id,
-                        context.label(),
-                        err
+                        context.label()
                     ));
                     continue;
                 }
@@ -418,14 +417,25 @@ fn collect_user_modules(dir: &Path, out: &mut Vec<SourceModule>) -> Result<(), P
     Ok(())
 }
 
-/// Formats a regorus error so it starts with the file name. regorus parse
-/// errors already read `file:line:col: error: ...`; other errors get the
-/// file prepended.
+/// Formats a regorus error as one line starting with `file:line:column:`
+/// where regorus gives a location (its parse and many runtime errors render
+/// a `--> file:line:column` marker and an `error: message` line), and with
+/// `file:` otherwise.
 pub(crate) fn format_regorus_error(file: &str, err: &impl std::fmt::Display) -> String {
     let text = err.to_string();
-    if text.starts_with(file) {
-        text
-    } else {
-        format!("{file}: {text}")
+    let location = text
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix("--> "))
+        .map(str::trim);
+    let message = text
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix("error: "))
+        .map(str::trim);
+    match (location, message) {
+        (Some(location), Some(message)) => format!("{location}: {message}"),
+        _ => {
+            let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("{file}: {one_line}")
+        }
     }
 }
