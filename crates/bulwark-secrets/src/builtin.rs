@@ -1,7 +1,10 @@
 //! The built-in rule table.
 //!
 //! Every regex is compiled with Unicode off (see `rule::compile_regex`).
-//! Group 1 holds the secret unless `secret_group` says otherwise. Each
+//! Group 1 holds the secret unless `secret_group` says otherwise. A group
+//! named `name` holds the variable name of an assignment, and the scanner
+//! drops matches whose name says the value is not a secret (see
+//! `scanner::is_reference_name`). Each
 //! rule's keywords are literals that every match contains (ASCII
 //! case-insensitive), because the prefilter runs a rule only when one of
 //! its keywords occurs in the content.
@@ -847,7 +850,8 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
             "accesskey", "access_key", "access-key", "authkey", "auth_key", "auth-key",
             "privatekey", "private_key", "private-key", "credential",
         ],
-        regex: r#"(?i:[A-Za-z0-9_.\-]{0,20}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credential)[A-Za-z0-9_.\-]{0,20})["']?[ \t]*(?:=|:|=>|:=)[ \t]*["']([^"'\s]{10,128})["']"#,
+        regex: r#"(?P<name>(?i:[A-Za-z0-9_.\-]{0,20}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credential)[A-Za-z0-9_.\-]{0,20}))["']?[ \t]*(?:=|:|=>|:=)[ \t]*["']([^"'\s]{10,128})["']"#,
+        secret_group: 2,
         entropy: Some(3.5),
         generic: true,
         description: "Finds a quoted high-entropy value (Shannon entropy of at least 3.5 bits per character, with letters and digits) assigned to a name containing password, secret, token, api_key, access_key, private_key or credential. This catches credentials of services without a recognisable token format. Change the credential at its service and load it from a secret store at run time.",
@@ -861,7 +865,8 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
             "password", "passwd", "secret", "token", "apikey", "api_key", "accesskey",
             "access_key", "authkey", "auth_key", "privatekey", "private_key", "credential",
         ],
-        regex: r#"(?m)^[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+)?(?i:[A-Za-z0-9_]{0,30}(?:password|passwd|secret|token|api_?key|access_?key|auth_?key|private_?key|credential)[A-Za-z0-9_]{0,30})=([^\s"'$#;`]{10,128})[ \t]*\r?$"#,
+        regex: r#"(?m)^[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+)?(?P<name>(?i:[A-Za-z0-9_]{0,30}(?:password|passwd|secret|token|api_?key|access_?key|auth_?key|private_?key|credential)[A-Za-z0-9_]{0,30}))=([^\s"'$#;`]{10,128})[ \t]*\r?$"#,
+        secret_group: 2,
         entropy: Some(3.5),
         generic: true,
         description: "Finds an unquoted high-entropy value (at least 3.5 bits per character, with letters and digits) in a NAME=value line of an env file, shell script or Dockerfile ENV/ARG, where the name contains PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, PRIVATE_KEY or CREDENTIAL. Change the credential and inject it at run time instead of building it into the image.",

@@ -349,6 +349,12 @@ impl Scanner {
                 if secret.is_empty() || !self.keeps(rule, secret.as_bytes()) {
                     continue;
                 }
+                if caps
+                    .name("name")
+                    .is_some_and(|name| is_reference_name(name.as_bytes()))
+                {
+                    continue;
+                }
                 found.push(Candidate {
                     rule: rule_index,
                     match_start: whole.start(),
@@ -612,6 +618,33 @@ fn build_allow_paths(config: &SecretConfig) -> Result<GlobSet, Error> {
         .map_err(|err| config.invalid("allow.paths".to_owned(), err.to_string()))
 }
 
+/// Suffixes of variable names whose values name or point to a secret
+/// instead of holding it, such as `secretName`, `token_file` or
+/// `password_length`.
+const REFERENCE_NAME_SUFFIXES: &[&str] = &[
+    "name", "names", "id", "ids", "ref", "file", "path", "dir", "type", "length", "len", "size",
+    "count", "url", "uri", "arn", "version", "mode", "ttl", "policy", "field", "env", "var",
+    "header", "format", "prefix", "suffix", "label", "selector",
+];
+
+/// Reports whether an assignment's variable name marks its value as a
+/// reference to a secret rather than the secret itself.
+fn is_reference_name(name: &[u8]) -> bool {
+    REFERENCE_NAME_SUFFIXES.iter().any(|suffix| {
+        let Some(start) = name.len().checked_sub(suffix.len()) else {
+            return false;
+        };
+        if start == 0 || !name[start..].eq_ignore_ascii_case(suffix.as_bytes()) {
+            return false;
+        }
+        // `token_file` and `secret-ref` end in a separated word,
+        // `secretName` in a camel-case word; `tokenid` does neither.
+        let separated = matches!(name[start - 1], b'_' | b'-' | b'.');
+        let camel_case = name[start].is_ascii_uppercase() && name[start - 1].is_ascii_lowercase();
+        separated || camel_case
+    })
+}
+
 /// Lowercase extension of the last path component, or "".
 fn extension(path: &str) -> String {
     let name = path.rsplit(['/', '!']).next().unwrap_or(path);
@@ -781,6 +814,16 @@ mod tests {
         assert!(snippet.contains("ghp_****"), "{snippet}");
         assert!(snippet.chars().count() <= SNIPPET_WINDOW + 2, "{snippet}");
         assert!(snippet.starts_with('…') && snippet.ends_with('…'));
+    }
+
+    #[test]
+    fn reference_names_are_recognised() {
+        for name in ["secretName", "token_file", "PASSWORD_LENGTH", "api_key_id", "secret-ref"] {
+            assert!(is_reference_name(name.as_bytes()), "{name}");
+        }
+        for name in ["password", "client_secret", "API_KEY", "auth_token", "tokenid"] {
+            assert!(!is_reference_name(name.as_bytes()), "{name}");
+        }
     }
 
     #[test]
