@@ -76,9 +76,32 @@ pub(crate) const BUILTIN_STOP_WORDS: &[&str] = &[
 /// Whole values (compared case-insensitively, after stripping trailing
 /// digits) that are test or default words rather than secrets.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "test", "testing", "password", "passw0rd", "pass", "passwd", "secret", "token", "admin",
-    "root", "user", "guest", "null", "none", "nil", "true", "false", "undefined", "default",
-    "foo", "bar", "foobar", "demo", "mysecret", "mypassword", "secretpassword",
+    "test",
+    "testing",
+    "password",
+    "passw0rd",
+    "pass",
+    "passwd",
+    "secret",
+    "token",
+    "admin",
+    "root",
+    "user",
+    "guest",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "default",
+    "foo",
+    "bar",
+    "foobar",
+    "demo",
+    "mysecret",
+    "mypassword",
+    "secretpassword",
 ];
 
 /// Reports whether `secret` is an obvious placeholder: a template

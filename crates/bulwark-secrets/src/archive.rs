@@ -87,7 +87,11 @@ fn scan_level(
     let mut archive = match ZipArchive::new(Cursor::new(data)) {
         Ok(archive) => archive,
         Err(err) => {
-            warn(out, path, format!("archive not scanned: invalid zip: {err}"));
+            warn(
+                out,
+                path,
+                format!("archive not scanned: invalid zip: {err}"),
+            );
             return;
         }
     };
@@ -131,8 +135,7 @@ fn scan_level(
             );
             continue;
         }
-        if (!nested && Scanner::has_binary_extension(&name))
-            || scanner.is_path_allowed(&entry_path)
+        if (!nested && Scanner::has_binary_extension(&name)) || scanner.is_path_allowed(&entry_path)
         {
             continue;
         }

@@ -41,7 +41,6 @@ macro_rules! pem_key {
     };
 }
 
-
 const BASE: RuleSpec = RuleSpec {
     id: "",
     title: "",
@@ -73,7 +72,13 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         id: "secret-aws-secret-access-key",
         title: "AWS secret access key",
         severity: Critical,
-        keywords: &["aws_secret", "awssecret", "aws-secret", "secret_access", "secretaccess"],
+        keywords: &[
+            "aws_secret",
+            "awssecret",
+            "aws-secret",
+            "secret_access",
+            "secretaccess",
+        ],
         regex: r#"(?i:aws_?secret_?access_?key|aws_?secret_?key|aws-secret-access-key|secret_?access_?key)[A-Za-z0-9_\-]{0,10}["']?[ \t]*(?:=|:|=>|:=)[ \t]*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         entropy: Some(3.5),
         allow: &["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
@@ -160,7 +165,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Azure storage account key",
         severity: Critical,
         keywords: &["azure_storage", "azurestorage", "azure-storage"],
-        regex: assignment!(r"azure[_\-]?storage[_\-]?(?:account[_\-]?)?(?:access[_\-]?)?key", r"[A-Za-z0-9+/]{86}=="),
+        regex: assignment!(
+            r"azure[_\-]?storage[_\-]?(?:account[_\-]?)?(?:access[_\-]?)?key",
+            r"[A-Za-z0-9+/]{86}=="
+        ),
         description: "Finds an 88-character Azure Storage account key assigned to a variable named like AZURE_STORAGE_KEY. The key grants full control over the storage account. Rotate it under Access keys and prefer Entra ID or SAS tokens with short expiry.",
         ..BASE
     },
@@ -464,7 +472,11 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         id: "secret-plaid-access-token",
         title: "Plaid access token",
         severity: High,
-        keywords: &["access-sandbox-", "access-development-", "access-production-"],
+        keywords: &[
+            "access-sandbox-",
+            "access-development-",
+            "access-production-",
+        ],
         regex: r"\b(access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
         description: "Finds Plaid access tokens, which read a user's linked bank accounts. Rotate the token with /item/access_token/invalidate.",
         ..BASE
@@ -502,7 +514,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Twilio auth token",
         severity: High,
         keywords: &["twilio"],
-        regex: assignment!(r"twilio[A-Za-z0-9_\-]{0,20}(?:auth|token|secret)", r"[0-9a-f]{32}"),
+        regex: assignment!(
+            r"twilio[A-Za-z0-9_\-]{0,20}(?:auth|token|secret)",
+            r"[0-9a-f]{32}"
+        ),
         description: "Finds a Twilio account auth token assigned to a variable named like TWILIO_AUTH_TOKEN. The token controls the whole account, including phone numbers and billing. Rotate it in the Twilio console (promote the secondary token).",
         ..BASE
     },
@@ -520,7 +535,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Mailgun API key",
         severity: High,
         keywords: &["mailgun"],
-        regex: assignment!("mailgun", r"key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}"),
+        regex: assignment!(
+            "mailgun",
+            r"key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}"
+        ),
         description: "Finds a Mailgun API key assigned to a variable named like MAILGUN_API_KEY. It sends mail from the account's domains and reads stored messages. Delete the key under API Security and create a new one.",
         ..BASE
     },
@@ -547,7 +565,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Discord bot token",
         severity: High,
         keywords: &["discord"],
-        regex: assignment!("discord", r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"),
+        regex: assignment!(
+            "discord",
+            r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
+        ),
         description: "Finds a Discord bot token assigned to a variable named like DISCORD_TOKEN. It logs in as the bot in every server that added it. Reset the token on the Bot page of the Discord developer portal.",
         ..BASE
     },
@@ -836,7 +857,9 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         id: "secret-shadow-password-hash",
         title: "Password hash in shadow file",
         severity: Medium,
-        keywords: &["$1$", "$2a$", "$2b$", "$2y$", "$5$", "$6$", "$y$", "$gy$", "$7$"],
+        keywords: &[
+            "$1$", "$2a$", "$2b$", "$2y$", "$5$", "$6$", "$y$", "$gy$", "$7$",
+        ],
         regex: r"(?m)^[a-z_][a-z0-9_\-]{0,31}:(\$(?:1|2[aby]|5|6|y|gy|7)\$[^:\s]{8,}):[0-9]*:",
         description: "Finds crypt(3) password hashes in /etc/shadow-style lines. Base images lock every account, so a hash means someone set a password at build time, and weak passwords fall to offline guessing. Lock the account (passwd -l) or remove the password, and use keys or run-time secrets.",
         ..BASE
@@ -846,9 +869,24 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Generic secret assignment",
         severity: Medium,
         keywords: &[
-            "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key",
-            "accesskey", "access_key", "access-key", "authkey", "auth_key", "auth-key",
-            "privatekey", "private_key", "private-key", "credential",
+            "password",
+            "passwd",
+            "pwd",
+            "secret",
+            "token",
+            "apikey",
+            "api_key",
+            "api-key",
+            "accesskey",
+            "access_key",
+            "access-key",
+            "authkey",
+            "auth_key",
+            "auth-key",
+            "privatekey",
+            "private_key",
+            "private-key",
+            "credential",
         ],
         regex: r#"(?P<name>(?i:[A-Za-z0-9_.\-]{0,20}(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|private[_\-]?key|credential)[A-Za-z0-9_.\-]{0,20}))["']?[ \t]*(?:=|:|=>|:=)[ \t]*["']([^"'\s]{10,128})["']"#,
         secret_group: 2,
@@ -862,8 +900,19 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Generic secret in environment file",
         severity: Medium,
         keywords: &[
-            "password", "passwd", "secret", "token", "apikey", "api_key", "accesskey",
-            "access_key", "authkey", "auth_key", "privatekey", "private_key", "credential",
+            "password",
+            "passwd",
+            "secret",
+            "token",
+            "apikey",
+            "api_key",
+            "accesskey",
+            "access_key",
+            "authkey",
+            "auth_key",
+            "privatekey",
+            "private_key",
+            "credential",
         ],
         regex: r#"(?m)^[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+)?(?P<name>(?i:[A-Za-z0-9_]{0,30}(?:password|passwd|secret|token|api_?key|access_?key|auth_?key|private_?key|credential)[A-Za-z0-9_]{0,30}))=([^\s"'$#;`]{10,128})[ \t]*\r?$"#,
         secret_group: 2,
@@ -923,7 +972,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Heroku API key (UUID format)",
         severity: High,
         keywords: &["heroku"],
-        regex: assignment!("heroku", r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+        regex: assignment!(
+            "heroku",
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        ),
         description: "Finds a UUID-format Heroku API key assigned to a variable named like HEROKU_API_KEY. Regenerate the API key in the Heroku account settings.",
         ..BASE
     },
@@ -941,7 +993,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Datadog application key",
         severity: High,
         keywords: &["datadog", "dd_app", "dd-app", "ddapp"],
-        regex: assignment!(r"(?:datadog|dd)[_\-]?app(?:lication)?[_\-]?key", r"[0-9a-f]{40}"),
+        regex: assignment!(
+            r"(?:datadog|dd)[_\-]?app(?:lication)?[_\-]?key",
+            r"[0-9a-f]{40}"
+        ),
         description: "Finds a Datadog application key assigned to a variable named like DD_APP_KEY. Together with an API key it reads and changes dashboards, monitors and data as its user. Revoke the key under Organization Settings > Application Keys.",
         ..BASE
     },
@@ -1167,7 +1222,14 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         id: "secret-doppler-token",
         title: "Doppler token",
         severity: High,
-        keywords: &["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."],
+        keywords: &[
+            "dp.pt.",
+            "dp.st.",
+            "dp.sa.",
+            "dp.ct.",
+            "dp.scim.",
+            "dp.audit.",
+        ],
         regex: r"\b(dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})\b",
         description: "Finds Doppler personal, service, service account, CLI, SCIM and audit tokens (dp.pt., dp.st. and so on). Service tokens read every secret of their config. Revoke the token in the Doppler dashboard.",
         ..BASE
@@ -1333,7 +1395,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Alibaba Cloud AccessKey secret",
         severity: Critical,
         keywords: &["alibaba", "aliyun", "alicloud"],
-        regex: assignment!(r"(?:alibaba|aliyun|alicloud)[A-Za-z0-9_\-]{0,20}secret", r"[A-Za-z0-9]{30}"),
+        regex: assignment!(
+            r"(?:alibaba|aliyun|alicloud)[A-Za-z0-9_\-]{0,20}secret",
+            r"[A-Za-z0-9]{30}"
+        ),
         entropy: Some(3.5),
         description: "Finds a 30-character Alibaba Cloud AccessKey secret assigned to a variable named like ALIBABA_CLOUD_ACCESS_KEY_SECRET. With the ID it signs API calls as the RAM user. Disable and delete the AccessKey pair in the RAM console.",
         ..BASE
@@ -1353,7 +1418,10 @@ pub(crate) static BUILTIN_RULES: &[RuleSpec] = &[
         title: "Tencent Cloud SecretKey",
         severity: Critical,
         keywords: &["tencent", "qcloud"],
-        regex: assignment!(r"(?:tencent|qcloud)[A-Za-z0-9_\-]{0,20}secret[_\-]?key", r"[A-Za-z0-9]{32}"),
+        regex: assignment!(
+            r"(?:tencent|qcloud)[A-Za-z0-9_\-]{0,20}secret[_\-]?key",
+            r"[A-Za-z0-9]{32}"
+        ),
         entropy: Some(3.5),
         description: "Finds a Tencent Cloud SecretKey assigned to a variable named like TENCENTCLOUD_SECRET_KEY. With the SecretId it signs API calls. Disable and delete the key pair in the CAM console.",
         ..BASE

@@ -177,9 +177,23 @@ impl SecretConfig {
         let mut config: SecretConfig = if text.trim().is_empty() {
             SecretConfig::default()
         } else {
-            yaml_serde::from_str(text).map_err(|err| Error::Parse {
-                origin: origin.to_owned(),
-                message: err.to_string(),
+            yaml_serde::from_str(text).map_err(|err| {
+                let mut message = err.to_string();
+                // The YAML library leaves out the position when it is the
+                // very start of the document.
+                if let Some(location) = err.location()
+                    && !message.contains(" at line ")
+                {
+                    message.push_str(&format!(
+                        " at line {} column {}",
+                        location.line(),
+                        location.column()
+                    ));
+                }
+                Error::Parse {
+                    origin: origin.to_owned(),
+                    message,
+                }
             })?
         };
         config.origin = Some(origin.to_owned());

@@ -35,8 +35,8 @@ const BINARY_EXTENSIONS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tif", "tiff", "svgz", "so", "a", "o",
     "dylib", "dll", "exe", "bin", "class", "pyc", "pyo", "gz", "tgz", "bz2", "xz", "zst", "lz4",
     "lzma", "7z", "rar", "tar", "deb", "rpm", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4",
-    "avi", "mov", "wav", "ogg", "flac", "pdf", "db", "sqlite", "iso", "img", "qcow2", "wasm",
-    "mo", "pack", "idx", "whl", "egg", "npy", "pkl", "pt",
+    "avi", "mov", "wav", "ogg", "flac", "pdf", "db", "sqlite", "iso", "img", "qcow2", "wasm", "mo",
+    "pack", "idx", "whl", "egg", "npy", "pkl", "pt",
 ];
 
 /// Extensions of zip-format archives whose text entries can be scanned.
@@ -138,7 +138,10 @@ impl Scanner {
         let mut allow_secrets = Vec::with_capacity(config.allow.secrets.len());
         for (index, pattern) in config.allow.secrets.iter().enumerate() {
             let regex = compile_regex(pattern).map_err(|err| {
-                config.invalid(format!("allow.secrets[{index}]"), format!("invalid regex: {err}"))
+                config.invalid(
+                    format!("allow.secrets[{index}]"),
+                    format!("invalid regex: {err}"),
+                )
             })?;
             allow_secrets.push(regex);
         }
@@ -339,6 +342,9 @@ impl Scanner {
         let candidate_rules = self.candidates(data);
         out.rules_evaluated += candidate_rules.len();
         let mut found: Vec<Candidate> = Vec::new();
+        // Secrets matched by specific rules, allow-listed ones included, so
+        // that a generic rule never reports a value a specific rule owns.
+        let mut claimed: Vec<Range<usize>> = Vec::new();
         for rule_index in candidate_rules {
             let rule = &self.rules[rule_index];
             for caps in rule.regex.captures_iter(data) {
@@ -346,7 +352,13 @@ impl Scanner {
                 let Some(secret) = caps.get(rule.secret_group) else {
                     continue;
                 };
-                if secret.is_empty() || !self.keeps(rule, secret.as_bytes()) {
+                if secret.is_empty() {
+                    continue;
+                }
+                if !rule.generic {
+                    claimed.push(secret.range());
+                }
+                if !self.keeps(rule, secret.as_bytes()) {
                     continue;
                 }
                 if caps
@@ -365,7 +377,7 @@ impl Scanner {
         if found.is_empty() {
             return;
         }
-        let kept = self.resolve_overlaps(found);
+        let kept = self.resolve_overlaps(found, &claimed);
         let lines = LineIndex::new(data);
         let secrets: Vec<Range<usize>> = kept.iter().map(|c| c.secret.clone()).collect();
         for candidate in &kept {
@@ -410,7 +422,8 @@ impl Scanner {
             return false;
         }
         if rule.generic
-            && !(secret.iter().any(u8::is_ascii_digit) && secret.iter().any(u8::is_ascii_alphabetic))
+            && !(secret.iter().any(u8::is_ascii_digit)
+                && secret.iter().any(u8::is_ascii_alphabetic))
         {
             return false;
         }
@@ -433,8 +446,14 @@ impl Scanner {
     }
 
     /// Drops duplicate matches and generic matches whose secret overlaps
-    /// the secret of a more specific rule or of an earlier generic rule.
-    fn resolve_overlaps(&self, mut found: Vec<Candidate>) -> Vec<Candidate> {
+    /// a `claimed` secret of a specific rule or the secret of an earlier
+    /// generic rule.
+    fn resolve_overlaps(
+        &self,
+        mut found: Vec<Candidate>,
+        claimed: &[Range<usize>],
+    ) -> Vec<Candidate> {
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
         found.sort_by_key(|c| {
             (
                 self.rules[c.rule].generic,
@@ -447,10 +466,10 @@ impl Scanner {
         for candidate in found {
             let generic = self.rules[candidate.rule].generic;
             let duplicate = kept.iter().any(|k| {
-                let overlaps =
-                    k.secret.start < candidate.secret.end && candidate.secret.start < k.secret.end;
-                (k.rule == candidate.rule && k.secret == candidate.secret) || (generic && overlaps)
-            });
+                (k.rule == candidate.rule && k.secret == candidate.secret)
+                    || (generic && overlaps(&k.secret, &candidate.secret))
+            }) || (generic
+                && claimed.iter().any(|c| overlaps(c, &candidate.secret)));
             if !duplicate {
                 kept.push(candidate);
             }
@@ -609,7 +628,10 @@ fn build_allow_paths(config: &SecretConfig) -> Result<GlobSet, Error> {
             .literal_separator(true)
             .build()
             .map_err(|err| {
-                config.invalid(format!("allow.paths[{index}]"), format!("invalid glob: {err}"))
+                config.invalid(
+                    format!("allow.paths[{index}]"),
+                    format!("invalid glob: {err}"),
+                )
             })?;
         builder.add(glob);
     }
@@ -745,8 +767,12 @@ fn masked_snippet(
             continue;
         }
         if anchor_chars.is_none() && anchor >= cursor && anchor < start {
-            anchor_chars =
-                Some(out_chars + String::from_utf8_lossy(&data[cursor..anchor]).chars().count());
+            anchor_chars = Some(
+                out_chars
+                    + String::from_utf8_lossy(&data[cursor..anchor])
+                        .chars()
+                        .count(),
+            );
         }
         push(
             &mut out,
@@ -761,7 +787,12 @@ fn masked_snippet(
         cursor = end;
     }
     if anchor_chars.is_none() && anchor >= cursor && anchor <= line.end {
-        anchor_chars = Some(out_chars + String::from_utf8_lossy(&data[cursor..anchor]).chars().count());
+        anchor_chars = Some(
+            out_chars
+                + String::from_utf8_lossy(&data[cursor..anchor])
+                    .chars()
+                    .count(),
+        );
     }
     push(
         &mut out,
@@ -810,7 +841,8 @@ mod tests {
         data.extend_from_slice(b" token=ghp_0123456789012345678901234567890123456 ");
         data.extend(std::iter::repeat_n(b'y', 500));
         let start = 507;
-        let snippet = masked_snippet(&data, 0..data.len(), start, &[start..start + 40]);
+        let secrets: Vec<Range<usize>> = std::iter::once(start..start + 40).collect();
+        let snippet = masked_snippet(&data, 0..data.len(), start, &secrets);
         assert!(snippet.contains("ghp_****"), "{snippet}");
         assert!(snippet.chars().count() <= SNIPPET_WINDOW + 2, "{snippet}");
         assert!(snippet.starts_with('…') && snippet.ends_with('…'));
@@ -818,10 +850,22 @@ mod tests {
 
     #[test]
     fn reference_names_are_recognised() {
-        for name in ["secretName", "token_file", "PASSWORD_LENGTH", "api_key_id", "secret-ref"] {
+        for name in [
+            "secretName",
+            "token_file",
+            "PASSWORD_LENGTH",
+            "api_key_id",
+            "secret-ref",
+        ] {
             assert!(is_reference_name(name.as_bytes()), "{name}");
         }
-        for name in ["password", "client_secret", "API_KEY", "auth_token", "tokenid"] {
+        for name in [
+            "password",
+            "client_secret",
+            "API_KEY",
+            "auth_token",
+            "tokenid",
+        ] {
             assert!(!is_reference_name(name.as_bytes()), "{name}");
         }
     }

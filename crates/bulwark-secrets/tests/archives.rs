@@ -48,11 +48,20 @@ fn app_jar() -> Vec<u8> {
     let mut class = b"\xca\xfe\xba\xbe\0\0\0\x41".to_vec();
     class.extend_from_slice(&testdata("aws-kept.env"));
     build_zip(&[
-        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\nMain-Class: App\n"),
-        ("BOOT-INF/classes/application.env", &testdata("aws-kept.env")),
+        (
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\nMain-Class: App\n",
+        ),
+        (
+            "BOOT-INF/classes/application.env",
+            &testdata("aws-kept.env"),
+        ),
         ("BOOT-INF/classes/keys/id_rsa", &testdata("id_rsa_kept")),
         ("BOOT-INF/classes/App.class", &class),
-        ("BOOT-INF/classes/settings.conf", &testdata("settings.conf.v1")),
+        (
+            "BOOT-INF/classes/settings.conf",
+            &testdata("settings.conf.v1"),
+        ),
         ("BOOT-INF/lib/creds.jar", &inner),
     ])
 }
@@ -63,11 +72,26 @@ fn jar_entries_and_nested_jar_are_scanned() {
     let result = scanner.scan_file("opt/app/app.jar", &app_jar());
     assert!(result.warnings.is_empty(), "{:?}", result.warnings);
     let expected = [
-        ("opt/app/app.jar!/BOOT-INF/classes/application.env", "secret-aws-access-key-id"),
-        ("opt/app/app.jar!/BOOT-INF/classes/application.env", "secret-aws-secret-access-key"),
-        ("opt/app/app.jar!/BOOT-INF/classes/keys/id_rsa", "secret-private-key-pkcs8"),
-        ("opt/app/app.jar!/BOOT-INF/lib/creds.jar!/creds/aws-deleted.env", "secret-aws-access-key-id"),
-        ("opt/app/app.jar!/BOOT-INF/lib/creds.jar!/creds/aws-deleted.env", "secret-aws-secret-access-key"),
+        (
+            "opt/app/app.jar!/BOOT-INF/classes/application.env",
+            "secret-aws-access-key-id",
+        ),
+        (
+            "opt/app/app.jar!/BOOT-INF/classes/application.env",
+            "secret-aws-secret-access-key",
+        ),
+        (
+            "opt/app/app.jar!/BOOT-INF/classes/keys/id_rsa",
+            "secret-private-key-pkcs8",
+        ),
+        (
+            "opt/app/app.jar!/BOOT-INF/lib/creds.jar!/creds/aws-deleted.env",
+            "secret-aws-access-key-id",
+        ),
+        (
+            "opt/app/app.jar!/BOOT-INF/lib/creds.jar!/creds/aws-deleted.env",
+            "secret-aws-secret-access-key",
+        ),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -94,7 +118,11 @@ fn zip_bomb_entry_is_rejected_with_warning() {
         ("bomb.env", &bomb),
         ("next.env", &testdata("aws-deleted.env")),
     ]);
-    assert!(zip.len() < 64 * 1024, "bomb compressed to {} bytes", zip.len());
+    assert!(
+        zip.len() < 64 * 1024,
+        "bomb compressed to {} bytes",
+        zip.len()
+    );
     let scanner = scanner("archives:\n  enabled: true\n");
     let result = scanner.scan_file("srv/bundle.zip", &zip);
     assert_eq!(result.warnings.len(), 1, "{:?}", result.warnings);
@@ -104,7 +132,12 @@ fn zip_bomb_entry_is_rejected_with_warning() {
         "{}",
         result.warnings[0].message
     );
-    assert!(result.findings.iter().all(|f| f.path == "srv/bundle.zip!/next.env"));
+    assert!(
+        result
+            .findings
+            .iter()
+            .all(|f| f.path == "srv/bundle.zip!/next.env")
+    );
     assert_eq!(result.findings.len(), 2);
 }
 
@@ -141,7 +174,10 @@ fn total_size_limit_stops_reading() {
     let paths: Vec<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, vec!["a.zip!/a.env", "a.zip!/a.env"]);
     assert!(
-        result.warnings.iter().any(|w| w.message.contains("max_total_size")),
+        result
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("max_total_size")),
         "{:?}",
         result.warnings
     );
@@ -155,7 +191,10 @@ fn second_nesting_level_is_not_opened() {
     let result = scanner("archives:\n  enabled: true\n").scan_file("app.war", &outer);
     assert!(result.findings.is_empty());
     assert_eq!(result.warnings.len(), 1);
-    assert_eq!(result.warnings[0].path, "app.war!/WEB-INF/lib/middle.jar!/lib/deep.jar");
+    assert_eq!(
+        result.warnings[0].path,
+        "app.war!/WEB-INF/lib/middle.jar!/lib/deep.jar"
+    );
 }
 
 #[test]

@@ -13,41 +13,163 @@ use bulwark_secrets::{Scanner, SecretConfig};
 /// reason).
 type Reviewed = &'static [(&'static str, &'static str, usize, &'static str)];
 
-const CHECKOV_TEST_PASSWORD: &str =
-    "Checkov's Terraform test fixtures with hard-coded passwords, which Checkov's own secret checks are tested to flag";
+const CHECKOV_TEST_PASSWORD: &str = "Checkov's Terraform test fixtures with hard-coded passwords, which Checkov's own secret checks are tested to flag";
 
 const CORPUS_REVIEWED: Reviewed = &[
-    ("checkov/tests/terraform/checks/resource/aws/example_RedshiftClusterWithCommonUsernameAndPublicAccess/main.tf", "secret-generic-assignment", 4, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/checks/resource/azure/example_VMAgentIsInstalled/main.tf", "secret-generic-assignment", 5, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/checks/resource/azure/example_VMStorageOsDisk/main.tf", "secret-generic-assignment", 4, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/checks/resource/azure/example_WinVMAutomaticUpdates/main.tf", "secret-generic-assignment", 6, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/checks/resource/azure/example_WinVMEncryptionAtHost/main.tf", "secret-generic-assignment", 3, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/AccessToPostgreSQLFromAzureServicesIsDisabled/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/AzureActiveDirectoryAdminIsConfigured/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/AzureConfigMSSQLwithAD/main.tf", "secret-generic-assignment", 1, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/AzureMSSQLServerHasSecurityAlertPolicy/main.tf", "secret-generic-assignment", 3, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/VAconfiguredToSendReports/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/VAconfiguredToSendReportsToAdmins/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/VAisEnabledInStorageAccount/main.tf", "secret-generic-assignment", 1, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/VAsetPeriodicScansOnSQL/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("checkov/tests/terraform/graph/checks/resources/VirtualMachinesUtilizingManagedDisks/main.tf", "secret-generic-assignment", 2, CHECKOV_TEST_PASSWORD),
-    ("signing/sigstore-rs/examples/key_interface/key_pair_import/ECDSA_P256_ASN1_PRIVATE_PEM.key", "secret-private-key-pkcs8", 1, "sigstore-rs example key pair, a real unencrypted PKCS#8 key published for tests"),
-    ("signing/sigstore-rs/tests/data/keys/ecdsa_private.key", "secret-private-key-pkcs8", 1, "sigstore-rs test key, a real unencrypted PKCS#8 key published for tests"),
-    ("signing/sigstore-rs/tests/data/keys/ed25519_private.key", "secret-private-key-pkcs8", 1, "sigstore-rs test key, a real unencrypted PKCS#8 key published for tests"),
-    ("signing/sigstore-rs/tests/data/keys/rsa_private.key", "secret-private-key-rsa", 1, "sigstore-rs test key, a real unencrypted PKCS#1 key published for tests"),
-    ("admission/kubewarden-policies/policies/env-variable-secrets-scanner-policy/test_data/pod_creation_with_secrets.json", "secret-private-key-rsa", 1, "test input of Kubewarden's env-variable secrets scanner: a pod with an RSA key in an env value, which that policy must reject"),
-    ("admission/kubewarden-policies/policies/env-variable-secrets-scanner-policy/test_data/pod_creation_with_secrets_init_and_ephemeral_containers.json", "secret-private-key-rsa", 1, "same Kubewarden secrets-scanner test input for init and ephemeral containers"),
+    (
+        "checkov/tests/terraform/checks/resource/aws/example_RedshiftClusterWithCommonUsernameAndPublicAccess/main.tf",
+        "secret-generic-assignment",
+        4,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/checks/resource/azure/example_VMAgentIsInstalled/main.tf",
+        "secret-generic-assignment",
+        5,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/checks/resource/azure/example_VMStorageOsDisk/main.tf",
+        "secret-generic-assignment",
+        4,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/checks/resource/azure/example_WinVMAutomaticUpdates/main.tf",
+        "secret-generic-assignment",
+        6,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/checks/resource/azure/example_WinVMEncryptionAtHost/main.tf",
+        "secret-generic-assignment",
+        3,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/AccessToPostgreSQLFromAzureServicesIsDisabled/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/AzureActiveDirectoryAdminIsConfigured/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/AzureConfigMSSQLwithAD/main.tf",
+        "secret-generic-assignment",
+        1,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/AzureMSSQLServerHasSecurityAlertPolicy/main.tf",
+        "secret-generic-assignment",
+        3,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/VAconfiguredToSendReports/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/VAconfiguredToSendReportsToAdmins/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/VAisEnabledInStorageAccount/main.tf",
+        "secret-generic-assignment",
+        1,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/VAsetPeriodicScansOnSQL/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "checkov/tests/terraform/graph/checks/resources/VirtualMachinesUtilizingManagedDisks/main.tf",
+        "secret-generic-assignment",
+        2,
+        CHECKOV_TEST_PASSWORD,
+    ),
+    (
+        "signing/sigstore-rs/examples/key_interface/key_pair_import/ECDSA_P256_ASN1_PRIVATE_PEM.key",
+        "secret-private-key-pkcs8",
+        1,
+        "sigstore-rs example key pair, a real unencrypted PKCS#8 key published for tests",
+    ),
+    (
+        "signing/sigstore-rs/tests/data/keys/ecdsa_private.key",
+        "secret-private-key-pkcs8",
+        1,
+        "sigstore-rs test key, a real unencrypted PKCS#8 key published for tests",
+    ),
+    (
+        "signing/sigstore-rs/tests/data/keys/ed25519_private.key",
+        "secret-private-key-pkcs8",
+        1,
+        "sigstore-rs test key, a real unencrypted PKCS#8 key published for tests",
+    ),
+    (
+        "signing/sigstore-rs/tests/data/keys/rsa_private.key",
+        "secret-private-key-rsa",
+        1,
+        "sigstore-rs test key, a real unencrypted PKCS#1 key published for tests",
+    ),
+    (
+        "admission/kubewarden-policies/policies/env-variable-secrets-scanner-policy/test_data/pod_creation_with_secrets.json",
+        "secret-private-key-rsa",
+        1,
+        "test input of Kubewarden's env-variable secrets scanner: a pod with an RSA key in an env value, which that policy must reject",
+    ),
+    (
+        "admission/kubewarden-policies/policies/env-variable-secrets-scanner-policy/test_data/pod_creation_with_secrets_init_and_ephemeral_containers.json",
+        "secret-private-key-rsa",
+        1,
+        "same Kubewarden secrets-scanner test input for init and ephemeral containers",
+    ),
 ];
 
 const CRATES_REVIEWED: Reviewed = &[
-    ("bulwark-image/src/registry/auth.rs", "secret-docker-config-auth", 4, "unit-test Docker config.json fixtures whose auth values are base64 of made-up logins (user:pa:ss, hub:secret)"),
-    ("bulwark-secrets/src/scanner.rs", "secret-aws-access-key-id", 1, "masking unit test uses the corpus's made-up AWS key ID"),
-    ("bulwark-secrets/tests/layers.rs", "secret-aws-access-key-id", 2, "names the corpus's made-up AWS key IDs to check that output never contains them"),
-    ("bulwark-secrets/tests/rules.rs", "secret-url-password", 1, "masking test of a made-up short URL password"),
+    (
+        "bulwark-image/src/registry/auth.rs",
+        "secret-docker-config-auth",
+        4,
+        "unit-test Docker config.json fixtures whose auth values are base64 of made-up logins (user:pa:ss, hub:secret)",
+    ),
+    (
+        "bulwark-secrets/src/scanner.rs",
+        "secret-aws-access-key-id",
+        1,
+        "masking unit test uses the corpus's made-up AWS key ID",
+    ),
+    (
+        "bulwark-secrets/tests/layers.rs",
+        "secret-aws-access-key-id",
+        2,
+        "names the corpus's made-up AWS key IDs to check that output never contains them",
+    ),
+    (
+        "bulwark-secrets/tests/rules.rs",
+        "secret-url-password",
+        1,
+        "masking test of a made-up short URL password",
+    ),
 ];
 
 fn corpus_root() -> Option<PathBuf> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"));
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ));
     if root.is_dir() {
         Some(root)
     } else {
@@ -58,7 +180,11 @@ fn corpus_root() -> Option<PathBuf> {
 
 /// Scans every wanted file under `root/dir` for each dir and counts the
 /// findings per (path relative to `root`, rule id).
-fn scan_tree(root: &Path, dirs: &[&str], skip: &[&str]) -> (BTreeMap<(String, String), usize>, usize) {
+fn scan_tree(
+    root: &Path,
+    dirs: &[&str],
+    skip: &[&str],
+) -> (BTreeMap<(String, String), usize>, usize) {
     let scanner = Scanner::new(&SecretConfig::default()).expect("built-in rules compile");
     let mut counts = BTreeMap::new();
     let mut files = 0;
@@ -97,7 +223,9 @@ fn assert_only_reviewed(counts: &BTreeMap<(String, String), usize>, reviewed: Re
         match reviewed.iter().find(|(p, r, _, _)| p == path && r == rule) {
             Some((_, _, expected, _)) if expected == count => {}
             Some((_, _, expected, _)) => {
-                problems.push(format!("{path} {rule}: {count} findings, reviewed {expected}"));
+                problems.push(format!(
+                    "{path} {rule}: {count} findings, reviewed {expected}"
+                ));
             }
             None => problems.push(format!("unreviewed: {path} {rule} x{count}")),
         }
@@ -145,7 +273,12 @@ fn repository_crates_have_only_reviewed_findings() {
     let crates = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let names: Vec<String> = std::fs::read_dir(&crates)
         .expect("list crates")
-        .map(|e| e.expect("crate entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("crate entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let (counts, files) = scan_tree(&crates, &names, &["bulwark-secrets/testdata/"]);

@@ -131,6 +131,10 @@ fn key_embedded_in_json_string_is_found() {
     let json = format!("{{\"tls.key\": \"{}\"}}\n", key.replace('\n', "\\n"));
     let findings = scanner.scan("app/secret.json", json.as_bytes());
     assert_eq!(rule_ids(&findings), vec!["secret-private-key-pkcs8"]);
-    assert!(findings[0].snippet.contains("MIIE****"), "{}", findings[0].snippet);
+    assert!(
+        findings[0].snippet.contains("MIIE****"),
+        "{}",
+        findings[0].snippet
+    );
     assert!(!findings[0].snippet.contains("MIIEvQIBADANBg"));
 }
