@@ -54,6 +54,9 @@ impl PolicySet {
     /// [`PolicySet::load_errors`], so the other checks still run.
     pub fn with_user_dirs(dirs: &[PathBuf]) -> Result<Self, PolicyError> {
         let mut engine = Engine::new();
+        // Like `opa eval`, a built-in function error (such as `lower(null)`)
+        // makes the expression undefined instead of failing the whole rule.
+        engine.set_strict_builtin_errors(false);
         let mut checks = Vec::new();
         let mut load_errors = Vec::new();
 

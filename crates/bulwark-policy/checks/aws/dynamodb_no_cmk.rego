@@ -29,5 +29,7 @@ deny contains result if {
 customer_key(blocks) if {
 	some b in blocks
 	not aws.not_enabled(b, "enabled")
-	object.get(b, "kms_key_arn", "") != ""
+	key := object.get(b, "kms_key_arn", "")
+	key != ""
+	key != "alias/aws/dynamodb"
 }

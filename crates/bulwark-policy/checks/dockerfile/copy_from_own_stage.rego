@@ -16,7 +16,7 @@ import data.lib.docker
 
 deny contains result if {
 	some stage in input.stages
-	stage.name != null
+	is_string(stage.name)
 	some inst in stage.instructions
 	inst.cmd == "copy"
 	from := object.get(inst, ["flags", "from"], "")

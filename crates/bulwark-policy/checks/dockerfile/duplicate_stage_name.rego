@@ -18,7 +18,8 @@ deny contains result if {
 	some i, a in input.stages
 	some j, b in input.stages
 	i < j
-	a.name != null
+	is_string(a.name)
+	is_string(b.name)
 	lower(a.name) == lower(b.name)
 	result := docker.result(b.instructions[0], sprintf("Stage name '%s' is also used by stage %d", [b.name, i]))
 }

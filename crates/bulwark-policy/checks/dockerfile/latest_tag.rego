@@ -17,7 +17,7 @@ import rego.v1
 
 import data.lib.docker
 
-stage_names := {lower(s.name) | some s in input.stages; s.name != null}
+stage_names := {lower(s.name) | some s in input.stages; is_string(s.name)}
 
 deny contains result if {
 	some stage in input.stages

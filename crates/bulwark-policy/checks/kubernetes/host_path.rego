@@ -20,5 +20,5 @@ import data.lib.kubernetes as k8s
 deny contains result if {
 	some entry in k8s.volumes
 	entry.volume.hostPath
-	result := k8s.result(array.concat(entry.path, ["hostPath"]), sprintf("%s mounts the host path '%s' as volume '%s'", [k8s.name, object.get(entry.volume.hostPath, "path", ""), entry.volume.name]))
+	result := k8s.result(array.concat(entry.path, ["hostPath"]), sprintf("%s mounts the host path '%s' as volume '%s'", [k8s.name, object.get(entry.volume.hostPath, "path", ""), object.get(entry.volume, "name", "")]))
 }

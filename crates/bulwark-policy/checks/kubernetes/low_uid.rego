@@ -1,6 +1,6 @@
 # METADATA
 # title: "Container UID not above 10000"
-# description: "A UID of 10000 or less may collide with a user that exists on the node, so a breakout gets that user's rights."
+# description: "A UID of 10000 or less may collide with a user that exists on the node, so a breakout gets that user's rights. Without runAsUser the image decides, which is usually a low UID."
 # custom:
 #   id: misconfig-k8s-low-uid
 #   severity: LOW
@@ -16,8 +16,13 @@ import data.lib.kubernetes as k8s
 
 deny contains result if {
 	some entry in k8s.containers
-	c := entry.container
-	uid := k8s.effective(c, "runAsUser")
+	uid := k8s.effective(entry.container, "runAsUser")
 	uid <= 10000
-	result := k8s.result(entry.path, sprintf(sprintf("%%s runs as UID %v", [k8s.effective(c, "runAsUser")]), [k8s.container_label(entry)]))
+	result := k8s.result(entry.path, sprintf("%s runs as UID %v", [k8s.container_label(entry), uid]))
+}
+
+deny contains result if {
+	some entry in k8s.containers
+	not k8s.effective(entry.container, "runAsUser")
+	result := k8s.result(entry.path, sprintf("%s sets no runAsUser, so the image's user applies", [k8s.container_label(entry)]))
 }

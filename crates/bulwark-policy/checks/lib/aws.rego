@@ -41,7 +41,7 @@ tf_data(type) := [r |
 
 # CloudFormation resources of one type, as {"name", "props", "path"}.
 cfn_resources(type) := [r |
-	input.kind != "terraform"
+	not input.kind == "terraform"
 	some name, resource in object.get(input, "Resources", {})
 	is_object(resource)
 	resource.Type == type

@@ -2,7 +2,7 @@
 # title: "S3 public access block honours public ACLs"
 # description: "Unless ignore_public_acls (IgnorePublicAcls in CloudFormation) is true in the bucket's public access block, existing public ACLs still grant access."
 # custom:
-#   id: misconfig-s3-ignore-public-acls
+#   id: misconfig-aws-s3-ignore-public-acls
 #   severity: HIGH
 #   input: [terraform, cloudformation]
 #   remediation: "Set ignore_public_acls = true in aws_s3_bucket_public_access_block, or IgnorePublicAcls: true in PublicAccessBlockConfiguration."
@@ -11,7 +11,7 @@
 #     - https://www.cisecurity.org/benchmark/amazon_web_services
 #   frameworks:
 #     cis-aws: ["2.1.4"]
-package bulwark.aws.ignore_public_acls
+package bulwark.aws.s3_ignore_public_acls
 
 import rego.v1
 

@@ -2,7 +2,7 @@
 # title: "S3 public access block does not restrict public buckets"
 # description: "Unless restrict_public_buckets (RestrictPublicBuckets in CloudFormation) is true in the bucket's public access block, a public bucket policy still grants anonymous and cross-account access."
 # custom:
-#   id: misconfig-s3-restrict-public-buckets
+#   id: misconfig-aws-s3-restrict-public-buckets
 #   severity: HIGH
 #   input: [terraform, cloudformation]
 #   remediation: "Set restrict_public_buckets = true in aws_s3_bucket_public_access_block, or RestrictPublicBuckets: true in PublicAccessBlockConfiguration."
@@ -11,7 +11,7 @@
 #     - https://www.cisecurity.org/benchmark/amazon_web_services
 #   frameworks:
 #     cis-aws: ["2.1.4"]
-package bulwark.aws.restrict_public_buckets
+package bulwark.aws.s3_restrict_public_buckets
 
 import rego.v1
 

@@ -2,7 +2,7 @@
 # title: "S3 public access block allows public ACLs"
 # description: "Unless block_public_acls (BlockPublicAcls in CloudFormation) is true in the bucket's public access block, new public ACLs can be set on the bucket and its objects."
 # custom:
-#   id: misconfig-s3-block-public-acls
+#   id: misconfig-aws-s3-block-public-acls
 #   severity: HIGH
 #   input: [terraform, cloudformation]
 #   remediation: "Set block_public_acls = true in aws_s3_bucket_public_access_block, or BlockPublicAcls: true in PublicAccessBlockConfiguration."
@@ -11,7 +11,7 @@
 #     - https://www.cisecurity.org/benchmark/amazon_web_services
 #   frameworks:
 #     cis-aws: ["2.1.4"]
-package bulwark.aws.block_public_acls
+package bulwark.aws.s3_block_public_acls
 
 import rego.v1
 

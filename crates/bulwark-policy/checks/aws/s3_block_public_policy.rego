@@ -2,7 +2,7 @@
 # title: "S3 public access block allows public bucket policies"
 # description: "Unless block_public_policy (BlockPublicPolicy in CloudFormation) is true in the bucket's public access block, a bucket policy that grants public access can be attached."
 # custom:
-#   id: misconfig-s3-block-public-policy
+#   id: misconfig-aws-s3-block-public-policy
 #   severity: HIGH
 #   input: [terraform, cloudformation]
 #   remediation: "Set block_public_policy = true in aws_s3_bucket_public_access_block, or BlockPublicPolicy: true in PublicAccessBlockConfiguration."
@@ -11,7 +11,7 @@
 #     - https://www.cisecurity.org/benchmark/amazon_web_services
 #   frameworks:
 #     cis-aws: ["2.1.4"]
-package bulwark.aws.block_public_policy
+package bulwark.aws.s3_block_public_policy
 
 import rego.v1
 
