@@ -3,9 +3,10 @@
 //! Rules, in order:
 //! 1. `*.tf` and `*.tf.json` are Terraform.
 //! 2. `*.yaml`, `*.yml` and `*.json` files are classified by their top-level
-//!    keys: `AWSTemplateFormatVersion`, or `Resources` with an `AWS::` type,
-//!    is CloudFormation (also for `*.template`); `apiVersion` and `kind` is
-//!    Kubernetes; `services` without `apiVersion` in a YAML file is Compose.
+//!    keys. `AWSTemplateFormatVersion`, or `Resources` with an `AWS::` type,
+//!    means CloudFormation (also for `*.template`). `apiVersion` and `kind`
+//!    mean Kubernetes. `services` without `apiVersion` in a YAML file means
+//!    Compose.
 //!    Files under a `templates` directory that contain `{{` are Helm
 //!    templates, which are not configuration until rendered.
 //! 3. Files named `Dockerfile*`, `Containerfile*` or `*.dockerfile` are
@@ -118,13 +119,27 @@ fn looks_like_dockerfile(content: &[u8]) -> bool {
             .unwrap_or("")
             .to_ascii_uppercase()
     };
-    let has_argument = |line: &str| line.split_whitespace().nth(1).is_some();
-    match first_word(first).as_str() {
-        "FROM" => has_argument(first),
+    let first_keyword = first_word(first);
+    match first_keyword.as_str() {
+        "FROM" => is_from_instruction(first),
         "ARG" => {
-            has_argument(first)
-                && significant.any(|line| first_word(line) == "FROM" && has_argument(line))
+            first.split_whitespace().nth(1).is_some()
+                && significant.any(|line| first_word(line) == "FROM" && is_from_instruction(line))
         }
+        _ => false,
+    }
+}
+
+/// Checks the shape `FROM [--flag=value...] image [AS name]`.
+fn is_from_instruction(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .skip(1)
+        .filter(|word| !word.starts_with("--"))
+        .collect();
+    match words.as_slice() {
+        [_image] => true,
+        [_image, as_keyword, _name] => as_keyword.eq_ignore_ascii_case("as"),
         _ => false,
     }
 }

@@ -1,10 +1,10 @@
 //! Dockerfile parser.
 //!
-//! Follows the BuildKit front end: parser directives at the top of the file
-//! (`# syntax=`, `# escape=`, `# check=`), line continuations with the
-//! escape character, comment and empty lines inside continuations skipped,
-//! exec (JSON array) and shell forms, and heredocs (`<<EOF`, `<<-EOF`,
-//! quoted delimiters) on `RUN`, `COPY` and `ADD`.
+//! Follows the BuildKit front end. It reads parser directives at the top of
+//! the file (`# syntax=`, `# escape=`, `# check=`) and joins line
+//! continuations made with the escape character, skipping comment and empty
+//! lines inside them. It tells exec (JSON array) from shell form and reads
+//! heredocs (`<<EOF`, `<<-EOF`, quoted delimiters) on `RUN`, `COPY` and `ADD`.
 
 use std::collections::HashMap;
 

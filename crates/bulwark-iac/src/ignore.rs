@@ -2,7 +2,7 @@
 //!
 //! Syntax: `# bulwark:ignore RULE-ID[,RULE-ID] [reason="..."] [owner=...]
 //! [expires=YYYY-MM-DD]`, also with `//` in HCL. A comment alone on its line
-//! applies to the next line that is neither blank nor a comment; a comment
+//! applies to the next line that is neither blank nor a comment. A comment
 //! after other text applies to its own line.
 
 use crate::InlineIgnore;

@@ -135,7 +135,7 @@ pub const MAX_YAML_DEPTH: usize = 256;
 /// Source location of one node, as returned by [`Positions::locate_source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceLocation<'a> {
-    /// Display path of the file that holds the node when a document spans
+    /// Display path of the file that contains the node when a document spans
     /// several files (Terraform modules); `None` means the file of the
     /// enclosing [`ParsedFile`].
     pub file: Option<&'a str>,
@@ -426,7 +426,7 @@ pub fn parse_terraform_module_within(
 
 /// Walks `root`, detects configuration files and parses them. Directories
 /// named `.git`, `node_modules`, `.terraform` and `vendor` are skipped, and
-/// every directory that holds `*.tf` files is parsed as one module.
+/// every directory that contains `*.tf` files is parsed as one module.
 pub fn scan_tree(root: &Path) -> ScanTree {
     scan::scan_tree(root)
 }

@@ -2,7 +2,7 @@
 //! document.
 //!
 //! Variable defaults, `terraform.tfvars` and `*.auto.tfvars` values, and
-//! locals are resolved where they reduce to literals; any other expression
+//! locals are resolved where they reduce to literals. Any other expression
 //! stays as its source text wrapped in `${...}`. Local modules
 //! (`source = "./x"`) are parsed recursively.
 

@@ -18,7 +18,7 @@ pub(crate) struct YamlDocument {
     pub end_line: u32,
 }
 
-/// How tagged values (`!Ref x`) are converted to JSON.
+/// Conversion rule for tagged values such as `!Ref x`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TagMode {
     /// Drop the tag and keep the value.
