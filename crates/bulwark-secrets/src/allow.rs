@@ -2,7 +2,7 @@
 //! fixtures that ship example keys.
 
 /// Path globs whose files are not scanned unless the config turns the
-/// built-in path allow-list off. Each entry holds example keys of a
+/// built-in path allow-list off. Each entry covers example keys of a
 /// toolchain or package, not secrets of the image's owner.
 pub(crate) const BUILTIN_ALLOW_PATHS: &[(&str, &str)] = &[
     (

@@ -1,8 +1,8 @@
 //! The built-in rule table.
 //!
 //! Every regex is compiled with Unicode off (see `rule::compile_regex`).
-//! Group 1 holds the secret unless `secret_group` says otherwise. A group
-//! named `name` holds the variable name of an assignment, and the scanner
+//! Group 1 contains the secret unless `secret_group` says otherwise. A group
+//! named `name` contains the variable name of an assignment, and the scanner
 //! drops matches whose name says the value is not a secret (see
 //! `scanner::is_reference_name`). Each
 //! rule's keywords are literals that every match contains (ASCII

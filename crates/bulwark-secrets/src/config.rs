@@ -47,7 +47,7 @@ pub struct SecretConfig {
     /// Files larger than this many bytes are skipped.
     pub max_file_size: u64,
     pub archives: ArchiveConfig,
-    /// Where the config came from, for error messages; set by
+    /// Origin of the config (file path) named in error messages, set by
     /// [`SecretConfig::load`].
     #[serde(skip)]
     pub origin: Option<String>,
@@ -85,7 +85,7 @@ pub struct CustomRule {
     /// Regex over the file bytes, with Unicode off (`\w`, `\b` and `.` are
     /// ASCII-only).
     pub regex: String,
-    /// Capture group that holds the secret. Defaults to 1 when the regex
+    /// Capture group that contains the secret. Defaults to 1 when the regex
     /// has a group and to the whole match otherwise.
     #[serde(default)]
     pub secret_group: Option<usize>,

@@ -72,7 +72,7 @@ pub(crate) struct RuleSpec {
     pub severity: Severity,
     pub keywords: &'static [&'static str],
     pub regex: &'static str,
-    /// Capture group that holds the secret; 0 means the whole match.
+    /// Capture group that contains the secret, or 0 for the whole match.
     pub secret_group: usize,
     /// Minimum Shannon entropy of the secret in bits per byte.
     pub entropy: Option<f64>,

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use serde::Serialize;
@@ -603,9 +603,13 @@ fn build_prefilter(rules: &[Rule]) -> Prefilter {
     if patterns.is_empty() {
         return (None, keyword_rules, unconditional);
     }
+    // A full DFA costs a few hundred KiB for the built-in keywords. With
+    // overlapping matches it measured about 3 times faster than the default
+    // (scan_dir example over this repository's crates/, 2-core machine).
     // Keywords are short literals, so building cannot fail.
     let prefilter = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&patterns)
         .ok();
     (prefilter, keyword_rules, unconditional)
@@ -845,7 +849,8 @@ mod tests {
         let snippet = masked_snippet(&data, 0..data.len(), start, &secrets);
         assert!(snippet.contains("ghp_****"), "{snippet}");
         assert!(snippet.chars().count() <= SNIPPET_WINDOW + 2, "{snippet}");
-        assert!(snippet.starts_with('…') && snippet.ends_with('…'));
+        assert!(snippet.starts_with('…'), "{snippet}");
+        assert!(snippet.ends_with('…'), "{snippet}");
     }
 
     #[test]

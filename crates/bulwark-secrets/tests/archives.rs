@@ -38,8 +38,8 @@ fn locations(result: &FileScan) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A jar with the real planted files as resources, a class file and a
-/// nested library jar.
+/// Builds a jar with the real planted files as resources, a class file
+/// and a nested library jar.
 fn app_jar() -> Vec<u8> {
     let inner = build_zip(&[
         ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),

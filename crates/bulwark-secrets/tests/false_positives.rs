@@ -1,4 +1,4 @@
-//! False-positive checks on real text that holds no live secrets: the
+//! False-positive checks on real text that contains no live secrets: the
 //! corpus's third-party configuration, policy and manifest collections and
 //! this repository's own crates. Every finding must appear in a reviewed
 //! table with the reason it is expected; an unexpected finding or a stale
