@@ -347,6 +347,8 @@ impl Scanner {
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for rule_index in candidate_rules {
             let rule = &self.rules[rule_index];
+            // TODO: run single-line rules only on the lines around keyword
+            // hits; the generic rules dominate the time on source trees.
             for caps in rule.regex.captures_iter(data) {
                 let Some(whole) = caps.get(0) else { continue };
                 let Some(secret) = caps.get(rule.secret_group) else {
