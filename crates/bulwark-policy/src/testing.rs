@@ -145,7 +145,7 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
         let (outcome, message) = match run.eval_rule(name.clone()) {
             Ok(Value::Bool(true)) => (TestOutcome::Pass, None),
             Ok(_) => (TestOutcome::Fail, None),
-            Err(err) => (TestOutcome::Error, Some(first_line(&err.to_string()))),
+            Err(err) => (TestOutcome::Error, Some(format_regorus_error(&file, &err))),
         };
         report.results.push(TestResult {
             name,
@@ -195,10 +195,6 @@ fn test_rule_names(text: &str) -> Vec<String> {
         }
     }
     names
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_owned()
 }
 
 /// Collects `*.rego` files under `dir` recursively, sorted by path. A path

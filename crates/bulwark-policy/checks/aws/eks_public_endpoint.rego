@@ -36,3 +36,9 @@ open_to_all(cidrs) if {
 	some cidr in cidrs
 	aws.open_cidr(cidr)
 }
+
+# An empty list means the default, which is 0.0.0.0/0.
+open_to_all(cidrs) if {
+	is_array(cidrs)
+	count(cidrs) == 0
+}

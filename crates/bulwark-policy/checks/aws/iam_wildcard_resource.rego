@@ -20,6 +20,10 @@ documents contains {"doc": r.attrs.policy, "path": array.concat(r.path, ["policy
 	some r in aws.tf_resources(type)
 }
 
+documents contains {"doc": r.attrs.inline_policy, "path": array.concat(r.path, ["inline_policy"]), "name": r.address} if {
+	some r in aws.tf_resources("aws_ssoadmin_permission_set_inline_policy")
+}
+
 documents contains {"doc": r.attrs.inline_policy[i].policy, "path": array.concat(r.path, ["inline_policy", i]), "name": r.address} if {
 	some r in aws.tf_resources("aws_iam_role")
 	some i, _ in aws.blocks(r.attrs, "inline_policy")

@@ -79,6 +79,13 @@ is_false(value) if value == false
 
 is_false(value) if value == "false"
 
+# HCL has no `False` literal, but Terraform configs in the wild write it and
+# tools read it as false; the parser keeps it as the expression "${False}".
+is_false(value) if {
+	is_string(value)
+	lower(value) == "${false}"
+}
+
 # Missing or explicitly false, but not unknown.
 not_enabled(obj, key) if not has_key(obj, key)
 
@@ -89,7 +96,21 @@ has_key(obj, key) if _ = obj[key]
 # A CIDR that matches every address.
 open_cidr(cidr) if cidr in {"0.0.0.0/0", "::/0"}
 
-result(path, msg) := {"msg": msg, "path": path}
+result(path, msg) := {"msg": msg, "path": path, "resource": resource_address(path)}
+
+# The Terraform address or CloudFormation logical id that a path points into.
+resource_address(path) := sprintf("%s.%s", [path[1], path[2]]) if {
+	path[0] == "resource"
+} else := sprintf("data.%s.%s", [path[1], path[2]]) if {
+	path[0] == "data"
+} else := path[1] if {
+	path[0] == "Resources"
+} else := address if {
+	path[0] == "module"
+	i := max([j | some j, segment in path; segment == "resource"])
+	modules := [sprintf("module.%s", [path[j + 1]]) | some j, segment in path; segment == "module"]
+	address := concat(".", array.concat(modules, [path[i + 1], path[i + 2]]))
+} else := concat(".", [sprintf("%v", [p]) | some p in path])
 
 # Every ingress rule of every security group, normalised to
 # {"cidrs", "from", "to", "protocol", "path", "name"}.
