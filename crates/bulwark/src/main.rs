@@ -1,7 +1,9 @@
 //! The `bulwark` command line.
 
 mod db;
+mod misconfig;
 mod policy;
+mod rules;
 mod sbom;
 mod scan;
 mod secrets;
@@ -49,6 +51,9 @@ enum Command {
     /// Evaluate configuration against policies: Pod Security Standards and Rego checks.
     #[command(subcommand_required = true)]
     Policy(policy::PolicyArgs),
+    /// List and explain the built-in secret and misconfiguration rules.
+    #[command(subcommand_required = true)]
+    Rules(rules::RulesArgs),
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Db(args) => db::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Rules(args) => rules::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -27,6 +27,21 @@ enum PolicyCommand {
     /// Evaluate pods and workload pod templates against the Kubernetes Pod
     /// Security Standards, as the Pod Security admission controller does.
     Pss(PssArgs),
+    /// Run Rego unit tests: every `test_*` rule of the `.rego` files under
+    /// the directories, reported like `opa test`.
+    Test(TestArgs),
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    /// Directories (or files) holding policies and their `*_test.rego`
+    /// files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+
+    /// Output format: table or json.
+    #[arg(short, long, default_value = "table")]
+    format: String,
 }
 
 #[derive(clap::Args)]
@@ -85,7 +100,44 @@ fn parse_version(text: &str) -> Result<Version, bulwark_pss::Error> {
 pub(crate) fn run(args: &PolicyArgs) -> anyhow::Result<u8> {
     match &args.command {
         PolicyCommand::Pss(args) => run_pss(args),
+        PolicyCommand::Test(args) => run_tests(args),
     }
+}
+
+/// Runs the Rego unit tests. Exits with 0 when every test passed, 1 when a
+/// test failed or raised an error, and 2 when a module did not load or no
+/// test was found.
+fn run_tests(args: &TestArgs) -> anyhow::Result<u8> {
+    if !matches!(args.format.as_str(), "table" | "json") {
+        anyhow::bail!("unknown format {:?}: expected table or json", args.format);
+    }
+    for path in &args.paths {
+        if !path.exists() {
+            anyhow::bail!("{}: no such file or directory", path.display());
+        }
+    }
+    let report = bulwark_policy::run_tests(&args.paths);
+    let text = if args.format == "json" {
+        let mut text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+        text
+    } else {
+        report.to_string()
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    if !report.load_errors.is_empty() || report.results.is_empty() {
+        if report.results.is_empty() {
+            tracing::error!("no test_* rules found");
+        }
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if report.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_DENIED
+    })
 }
 
 fn run_pss(args: &PssArgs) -> anyhow::Result<u8> {

@@ -17,7 +17,8 @@ use bulwark_match::vex::VexDocument;
 use bulwark_match::{Note, Report, RuleFinding, SeverityLevel, Summary};
 use bulwark_vulndb::{Database, paths};
 
-use crate::sbom::{ImageArgs, OpenedTarget, inventory_target, open_target};
+use crate::misconfig;
+use crate::sbom::{ImageArgs, OpenedTarget, open_target};
 use crate::secrets::{self, SecretHandler, SecretResults};
 use crate::{EXIT_ERROR, EXIT_OK};
 
@@ -39,6 +40,18 @@ enum ScanCommand {
     Fs(FsScanArgs),
     /// Scan the packages listed in a CycloneDX or SPDX JSON SBOM.
     Sbom(SbomScanArgs),
+    /// Check configuration files for misconfigurations: Dockerfiles,
+    /// Kubernetes manifests, Compose files, Terraform and CloudFormation.
+    Config(ConfigScanArgs),
+}
+
+#[derive(clap::Args)]
+struct ConfigScanArgs {
+    /// Directory or file to check.
+    path: PathBuf,
+
+    #[command(flatten)]
+    options: ScanOptions,
 }
 
 #[derive(clap::Args)]
@@ -133,6 +146,11 @@ struct ScanOptions {
     #[arg(long)]
     scan_archives: bool,
 
+    /// Directory of Rego checks (with `# METADATA` annotations) to run
+    /// next to the built-in misconfiguration checks; repeat for several.
+    #[arg(long, value_name = "DIR")]
+    policy: Vec<PathBuf>,
+
     /// Policy file with exceptions [default: .bulwark.yaml when present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -157,6 +175,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         ScanCommand::Image(a) => &a.options,
         ScanCommand::Fs(a) => &a.options,
         ScanCommand::Sbom(a) => &a.options,
+        ScanCommand::Config(a) => &a.options,
     };
     let scanners = Scanners::resolve(&args.command, options.scanners.as_deref())?;
     let Some(format) = Format::parse(&options.format) else {
@@ -172,11 +191,22 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
+    let policies = if scanners.misconfig {
+        Some(misconfig::load_policies(&options.policy)?)
+    } else {
+        None
+    };
     let db = if scanners.vuln {
         Some(open_database(options.cache_dir.as_deref())?)
     } else {
         None
     };
+    if let ScanCommand::Config(a) = &args.command {
+        let policies = policies
+            .as_ref()
+            .expect("scan config always runs the misconfig scanner");
+        return scan_config(a, format, options, policies, &policy);
+    }
 
     let collected = match &args.command {
         ScanCommand::Image(a) => collect_target(&a.target, &a.image, secret_scanner.as_ref())?,
@@ -190,7 +220,9 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         ScanCommand::Sbom(a) => Collected {
             inventory: bulwark_match::sbom::read_sbom(&a.file)?,
             secrets: None,
+            image_config: None,
         },
+        ScanCommand::Config(_) => unreachable!("handled above"),
     };
     let inventory = &collected.inventory;
     let mut report = match &db {
@@ -201,6 +233,18 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     add_inventory_warnings(&mut report, inventory);
     if let Some(secrets) = collected.secrets {
         add_rule_findings(&mut report, secrets.findings, &secrets.warnings);
+    }
+    if let Some(policies) = &policies {
+        let findings = match (&args.command, &collected.image_config) {
+            (ScanCommand::Fs(a), _) => {
+                let results = misconfig::scan_path(policies, &a.path, policy.today);
+                report.errors.extend(results.errors);
+                results.findings
+            }
+            (_, Some(config)) => misconfig::scan_image_config(policies, config, policy.today),
+            _ => Vec::new(),
+        };
+        add_rule_findings(&mut report, findings, &[]);
     }
     bulwark_match::policy::apply_policy(&mut report, &policy.config, &policy.vex, policy.today);
     apply_filters(&mut report, options);
@@ -231,38 +275,77 @@ fn write_report(format: Format, report: &Report, output: Option<&Path>) -> anyho
     Ok(())
 }
 
+/// Runs `bulwark scan config`: the misconfiguration checks on the
+/// configuration files under a path.
+fn scan_config(
+    args: &ConfigScanArgs,
+    format: Format,
+    options: &ScanOptions,
+    policies: &bulwark_policy::PolicySet,
+    policy: &Policy,
+) -> anyhow::Result<u8> {
+    if !args.path.exists() {
+        bail!("{}: no such file or directory", args.path.display());
+    }
+    let mut report = Report::new(bulwark_match::TargetInfo {
+        name: args.path.display().to_string(),
+        kind: "config".to_owned(),
+        ..bulwark_match::TargetInfo::default()
+    });
+    let results = misconfig::scan_path(policies, &args.path, policy.today);
+    tracing::info!(
+        files = results.files,
+        findings = results.findings.len(),
+        "checked configuration files"
+    );
+    report.errors.extend(results.errors);
+    add_rule_findings(&mut report, results.findings, &[]);
+    bulwark_match::policy::apply_policy(&mut report, &policy.config, &policy.vex, policy.today);
+    apply_filters(&mut report, options);
+    write_report(format, &report, options.output.as_deref())?;
+    Ok(exit_code(&report, options))
+}
+
 /// The scanners a scan runs.
 #[derive(Debug, Clone, Copy, Default)]
 struct Scanners {
     vuln: bool,
     secret: bool,
+    misconfig: bool,
 }
 
 impl Scanners {
     /// Parses `--scanners`, or picks the default for the subcommand.
     fn resolve(command: &ScanCommand, requested: Option<&[String]>) -> anyhow::Result<Self> {
         let is_sbom = matches!(command, ScanCommand::Sbom(_));
+        let is_config = matches!(command, ScanCommand::Config(_));
         let Some(requested) = requested else {
             return Ok(Self {
-                vuln: true,
-                secret: !is_sbom,
+                vuln: !is_config,
+                secret: !is_sbom && !is_config,
+                misconfig: is_config,
             });
         };
         let mut scanners = Self::default();
         for name in requested {
             match name.trim() {
+                "misconfig" if is_sbom => bail!(
+                    "the misconfig scanner reads files, and an SBOM has none; use --scanners vuln"
+                ),
+                "misconfig" => scanners.misconfig = true,
+                "vuln" | "secret" if is_config => bail!(
+                    "scan config runs only the misconfig scanner; use scan fs --scanners {} for the others",
+                    name.trim()
+                ),
                 "vuln" => scanners.vuln = true,
                 "secret" if is_sbom => bail!(
                     "the secret scanner reads files, and an SBOM has none; use --scanners vuln"
                 ),
                 "secret" => scanners.secret = true,
-                "misconfig" => bail!(
-                    "the misconfig scanner is not available in this build; use --scanners vuln,secret"
-                ),
                 other => bail!("unknown scanner {other:?}: expected vuln, secret or misconfig"),
             }
         }
-        if !scanners.vuln && !scanners.secret {
+        if !scanners.vuln && !scanners.secret && !scanners.misconfig {
             bail!("--scanners is empty: name at least one of vuln, secret or misconfig");
         }
         Ok(scanners)
@@ -274,6 +357,8 @@ impl Scanners {
 struct Collected {
     inventory: Inventory,
     secrets: Option<SecretResults>,
+    /// The config document of an image target.
+    image_config: Option<serde_json::Value>,
 }
 
 /// Opens a target and reads it once: the package analyzers and, when
@@ -283,13 +368,22 @@ fn collect_target(
     image_args: &ImageArgs,
     secret_scanner: Option<&bulwark_secrets::Scanner>,
 ) -> anyhow::Result<Collected> {
+    let limits = image_args.limits();
     let Some(scanner) = secret_scanner else {
-        return Ok(Collected {
-            inventory: inventory_target(target_text, image_args)?,
-            secrets: None,
+        let analyzers = AnalyzerSet::all();
+        return Ok(match open_target(target_text, image_args)? {
+            OpenedTarget::Dir(path) => Collected {
+                inventory: bulwark_inventory::inventory_directory(&path, &limits, &analyzers)?,
+                secrets: None,
+                image_config: None,
+            },
+            OpenedTarget::Image(image) => Collected {
+                inventory: bulwark_inventory::inventory_image(&image, &limits, &analyzers),
+                secrets: None,
+                image_config: Some(image.config.clone()),
+            },
         });
     };
-    let limits = image_args.limits();
     let analyzers = AnalyzerSet::all();
     let handler = SecretHandler { scanner };
     match open_target(target_text, image_args)? {
@@ -299,6 +393,7 @@ fn collect_target(
             Ok(Collected {
                 inventory,
                 secrets: Some(secrets::collect(outputs, None)),
+                image_config: None,
             })
         }
         OpenedTarget::Image(image) => {
@@ -316,6 +411,7 @@ fn collect_target(
             Ok(Collected {
                 inventory,
                 secrets: Some(secrets),
+                image_config: Some(image.config.clone()),
             })
         }
     }

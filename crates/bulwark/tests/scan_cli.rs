@@ -293,15 +293,20 @@ fn missing_database_exits_2_with_advice() {
 }
 
 #[test]
-fn unavailable_scanners_are_errors() {
-    for scanner in ["misconfig", "vuln,misconfig"] {
-        let output = scan_image(&["--scanners", scanner]);
-        assert_eq!(output.status.code(), Some(2), "{scanner}");
-        assert!(text(&output.stderr).contains("not available in this build"));
-    }
+fn invalid_scanner_lists_are_errors() {
     let output = scan_image(&["--scanners", "vuln,unknown"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("unknown scanner"));
+    let dir = tempfile::tempdir().unwrap();
+    let sbom = write_sbom(dir.path(), "empty.json", &[], None);
+    for scanner in ["secret", "misconfig"] {
+        let output = scan_sbom(&sbom, &["--scanners", scanner]);
+        assert_eq!(output.status.code(), Some(2), "{scanner}");
+        assert!(
+            text(&output.stderr).contains("an SBOM has none"),
+            "{scanner}"
+        );
+    }
     assert_eq!(scan_image(&["--scanners", "vuln"]).status.code(), Some(1));
 }
 

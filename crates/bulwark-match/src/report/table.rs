@@ -41,12 +41,17 @@ pub fn write_table(report: &Report) -> String {
             escape_controls(ecosystem)
         );
     }
-    let _ = writeln!(
-        out,
-        "Packages: {}; advisory feeds: {}",
-        report.packages,
-        report.database.len()
-    );
+    // A configuration scan has no packages, so it has no vulnerability
+    // part.
+    let has_packages = target.kind != "config";
+    if has_packages {
+        let _ = writeln!(
+            out,
+            "Packages: {}; advisory feeds: {}",
+            report.packages,
+            report.database.len()
+        );
+    }
 
     let rows = rows(&report.findings);
     if !rows.is_empty() {
@@ -62,9 +67,11 @@ pub fn write_table(report: &Report) -> String {
             push_row(&mut out, row, &widths);
         }
     }
-    out.push('\n');
-    out.push_str(&summary_line(&report.summary));
-    out.push('\n');
+    if has_packages {
+        out.push('\n');
+        out.push_str(&summary_line(&report.summary));
+        out.push('\n');
+    }
     push_rule_findings(&mut out, report);
     push_policy_lines(&mut out, report);
     for note in &report.notes {
