@@ -27,5 +27,5 @@ pub use finding::{
     AffectedPackage, Cvss, Epss, FeedSummary, Finding, FixStatus, Kev, Layer, Note, OsInfo,
     REPORT_SCHEMA_VERSION, Report, Severity, SeverityLevel, Summary, Suppression, TargetInfo,
 };
-pub use rule_finding::{RuleFinding, RuleKind, RuleSummary};
 pub use matcher::{MatchError, match_inventory, unmatched_report, upgrade_target};
+pub use rule_finding::{RuleFinding, RuleKind, RuleSummary};
