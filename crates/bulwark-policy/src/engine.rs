@@ -23,13 +23,16 @@ mod builtin {
 /// [`PolicySet::evaluate_all`]), so one `PolicySet` serves many threads.
 #[derive(Debug)]
 pub struct PolicySet {
-    /// Prepared engine with every module loaded. regorus engines are `Send`
-    /// but not `Sync`, so the template sits behind a mutex and callers work
-    /// on clones.
+    /// Prepared engine with every module loaded. Callers work on clones, and
+    /// the mutex keeps `PolicySet` `Sync` without relying on regorus' bounds.
     engine: Mutex<Engine>,
     checks: Vec<CheckInfo>,
     /// Indices into `checks` per input kind.
     by_kind: HashMap<String, Vec<usize>>,
+    /// Per input kind, the rule that gathers the `deny` sets of all its
+    /// checks in one evaluation, so helper rules are computed once per
+    /// document instead of once per check.
+    batch_rules: HashMap<String, String>,
     load_errors: Vec<String>,
 }
 
@@ -67,7 +70,7 @@ impl PolicySet {
                 .add_policy(format!("checks/{name}"), (*text).to_owned())
                 .map_err(|err| PolicyError::Builtin(format_regorus_error(name, &err)))?;
             if let ModuleRole::Check(info) = role {
-                checks.push(info);
+                checks.push(*info);
             }
         }
 
@@ -100,11 +103,33 @@ impl PolicySet {
             }
             engine = trial;
             if let ModuleRole::Check(info) = role {
-                checks.push(info);
+                checks.push(*info);
             }
         }
 
         check_duplicates(&checks)?;
+
+        let mut batch_rules = HashMap::new();
+        for (kind, indices) in &by_kind_indices(&checks) {
+            let package = format!("bulwark_batch.{}", kind.replace('-', "_"));
+            let mut module = format!("package {package}\n\nimport rego.v1\n\nresults := {{\n");
+            for index in indices {
+                module.push_str(&format!(
+                    "\t\"{index}\": data.{}.deny,\n",
+                    checks[*index].package
+                ));
+            }
+            module.push_str("}\n");
+            let name = format!("<batch {kind}>");
+            match engine.add_policy(name.clone(), module) {
+                Ok(_) => {
+                    batch_rules.insert(kind.clone(), format!("data.{package}.results"));
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "{name} failed to load; evaluating checks one by one")
+                }
+            }
+        }
 
         // Evaluate one rule so the engine is prepared before it is cloned.
         engine.set_input(regorus::Value::new_object());
@@ -114,17 +139,12 @@ impl PolicySet {
                 .map_err(|err| PolicyError::Builtin(err.to_string()))?;
         }
 
-        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
-        for (index, check) in checks.iter().enumerate() {
-            for kind in &check.inputs {
-                by_kind.entry(kind.clone()).or_default().push(index);
-            }
-        }
-
+        let by_kind = by_kind_indices(&checks);
         Ok(PolicySet {
             engine: Mutex::new(engine),
             checks,
             by_kind,
+            batch_rules,
             load_errors,
         })
     }
@@ -228,6 +248,17 @@ impl PolicySet {
             return;
         };
         engine.set_input(regorus::Value::from(input.clone()));
+        if let Some(rule) = self.batch_rules.get(kind)
+            && let Ok(batch) = engine.eval_rule(rule.clone())
+        {
+            for &index in indices {
+                let value = &batch[&regorus::Value::from(index.to_string())];
+                self.collect(&self.checks[index], value, context, result);
+            }
+            return;
+        }
+        // Without a batch rule, or when one check raised an error, evaluate
+        // the checks one by one so the error is attributed to its check.
         for &index in indices {
             let check = &self.checks[index];
             let value = match engine.eval_rule(format!("data.{}.deny", check.package)) {
@@ -242,31 +273,52 @@ impl PolicySet {
                     continue;
                 }
             };
-            if value == regorus::Value::Undefined {
-                continue;
+            self.collect(check, &value, context, result);
+        }
+    }
+
+    /// Adds the findings of one check's `deny` value to `result`.
+    fn collect(
+        &self,
+        check: &CheckInfo,
+        value: &regorus::Value,
+        context: &DocumentContext<'_>,
+        result: &mut FileResult,
+    ) {
+        if *value == regorus::Value::Undefined {
+            return;
+        }
+        let json = match serde_json::to_value(value) {
+            Ok(json) => json,
+            Err(err) => {
+                result.errors.push(format!(
+                    "{}: check {} returned a value that is not JSON: {err}",
+                    check.source, check.id
+                ));
+                return;
             }
-            let json = match serde_json::to_value(&value) {
-                Ok(json) => json,
-                Err(err) => {
-                    result.errors.push(format!(
-                        "{}: check {} returned a value that is not JSON: {err}",
-                        check.source, check.id
-                    ));
-                    continue;
-                }
-            };
-            let items = match json {
-                Json::Array(items) => items,
-                other => vec![other],
-            };
-            for item in items {
-                result.findings.push(to_finding(check, &item, context));
-            }
+        };
+        let items = match json {
+            Json::Array(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            result.findings.push(to_finding(check, &item, context));
         }
     }
 }
 
-/// Where a document came from, for locating findings.
+fn by_kind_indices(checks: &[CheckInfo]) -> HashMap<String, Vec<usize>> {
+    let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, check) in checks.iter().enumerate() {
+        for kind in &check.inputs {
+            by_kind.entry(kind.clone()).or_default().push(index);
+        }
+    }
+    by_kind
+}
+
+/// Source of a document, used to locate its findings.
 struct DocumentContext<'a> {
     path: &'a str,
     document: Option<&'a Document>,

@@ -68,11 +68,11 @@ struct RawCustom {
     frameworks: BTreeMap<String, Vec<String>>,
 }
 
-/// What a module is, as far as the loader cares.
+/// Role of a module for the loader.
 #[derive(Debug)]
 pub(crate) enum ModuleRole {
     /// A check: it has a METADATA block and a `deny` rule.
-    Check(CheckInfo),
+    Check(Box<CheckInfo>),
     /// A helper library: no METADATA block and no `deny` rule.
     Library,
 }
@@ -89,7 +89,7 @@ pub(crate) fn package_name(source: &str) -> Option<String> {
     })
 }
 
-/// Whether the module defines a top-level `deny` rule.
+/// Reports whether the module defines a top-level `deny` rule.
 fn defines_deny(source: &str) -> bool {
     source.lines().any(|line| {
         line.strip_prefix("deny")
@@ -170,7 +170,7 @@ pub(crate) fn read_module(source_name: &str, source: &str) -> Result<ModuleRole,
         RelatedResource::Ref { r#ref } => r#ref,
     }));
     let id = raw.custom.id.unwrap_or_default();
-    Ok(ModuleRole::Check(CheckInfo {
+    Ok(ModuleRole::Check(Box::new(CheckInfo {
         title: raw.title.unwrap_or_else(|| id.clone()),
         id,
         description: raw.description.unwrap_or_default(),
@@ -181,7 +181,7 @@ pub(crate) fn read_module(source_name: &str, source: &str) -> Result<ModuleRole,
         frameworks: raw.custom.frameworks,
         package,
         source: source_name.to_owned(),
-    }))
+    })))
 }
 
 #[cfg(test)]

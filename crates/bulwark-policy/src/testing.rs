@@ -61,7 +61,8 @@ impl TestReport {
         self.results.iter().filter(|r| r.outcome == outcome).count()
     }
 
-    /// Whether every test passed, at least one ran and every module loaded.
+    /// Reports whether every test passed, at least one ran and every module
+    /// loaded.
     pub fn is_success(&self) -> bool {
         !self.results.is_empty()
             && self.load_errors.is_empty()

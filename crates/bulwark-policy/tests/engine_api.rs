@@ -30,7 +30,7 @@ deny contains result if {
 }
 "#;
 
-/// A real Deployment: kubernetes/examples guestbook frontend.
+/// Reads a real Deployment: the kubernetes/examples guestbook frontend.
 fn guestbook_frontend() -> Option<String> {
     let path = common::corpus(
         "config/realworld/k8s-manifests/kubernetes-examples/web/guestbook/frontend-deployment.yaml",
@@ -215,7 +215,7 @@ fn inline_ignore_suppresses_finding() {
     assert!(finding.suppressed_inline.is_none());
 }
 
-/// The config blob of the corpus' Go/Rust app image.
+/// Reads the config blob of the corpus' Go/Rust app image.
 fn real_image_config() -> Option<Value> {
     let path = common::corpus(
         "images/oci/blobs/sha256/3fd81e26af357a2fa8c1a334343af9d481a3e61f2a07b2cd5b4117e36e8da0ee",

@@ -18,7 +18,7 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd == "add"
 	sources := array.slice(operands(inst), 0, count(operands(inst)) - 1)
 	some src in sources

@@ -18,7 +18,7 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd == "expose"
 	some port in inst.args
 	split(port, "/")[0] == "22"

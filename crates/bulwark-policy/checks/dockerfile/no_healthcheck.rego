@@ -19,7 +19,7 @@ import data.lib.docker
 
 deny contains result if {
 	count(input.stages) > 0
-	count([inst | some [_, inst] in docker.instructions; inst.cmd == "healthcheck"]) == 0
+	count([inst | some inst in docker.instructions; inst.cmd == "healthcheck"]) == 0
 	first := docker.final_stage.instructions[0]
 	result := docker.result(first, "The image defines no HEALTHCHECK")
 }

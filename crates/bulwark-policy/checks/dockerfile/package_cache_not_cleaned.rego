@@ -21,6 +21,7 @@ deny contains result if {
 	cmds := docker.commands(inst)
 	some manager, clean in cleaners
 	some command in cmds
+	contains(command, manager)
 	some install in ["install", "in", "update", "up"]
 	docker.runs_subcommand(command, manager, install)
 	not cleaned(cmds, manager, clean, inst)

@@ -15,7 +15,7 @@ import rego.v1
 import data.lib.docker
 
 env_disables_cache if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd == "env"
 	some arg in inst.args
 	regex.match(`^PIP_NO_CACHE_DIR=(1|true|on|yes)$`, lower(arg))

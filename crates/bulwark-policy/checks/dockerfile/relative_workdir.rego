@@ -15,7 +15,7 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd == "workdir"
 	dir := trim(concat(" ", inst.args), "\"'")
 	not startswith(dir, "/")

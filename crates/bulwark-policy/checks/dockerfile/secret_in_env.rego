@@ -20,7 +20,7 @@ import data.lib.docker
 secret_name := `(?i)(passw(or)?d|secret|token|api_?key|access_?key|private_?key|credential|auth_?key)`
 
 deny contains result if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd in {"env", "arg"}
 	some arg in inst.args
 	contains(arg, "=")

@@ -21,6 +21,7 @@ deny contains result if {
 	cmds := docker.commands(inst)
 	some manager, install in managers
 	some command in cmds
+	contains(command, manager)
 	docker.runs_subcommand(command, manager, "update")
 	not installs(cmds, manager, install)
 	result := docker.result(inst, sprintf("RUN runs '%s update' without installing in the same step", [manager]))

@@ -17,7 +17,7 @@ import data.lib.docker
 system_dirs := {"/", "/proc", "/sys", "/dev", "/boot", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/usr", "/usr/bin", "/usr/sbin", "/usr/lib", "/var/run", "/run"}
 
 deny contains result if {
-	some [_, inst] in docker.instructions
+	some inst in docker.instructions
 	inst.cmd == "workdir"
 	dir := trim(concat(" ", inst.args), "\"'")
 	normalized := trim_right(dir, "/")

@@ -7,8 +7,8 @@ import rego.v1
 # The last stage, which is the one that becomes the image.
 final_stage := input.stages[count(input.stages) - 1]
 
-# Every instruction of every stage as [stage, instruction] pairs.
-instructions contains [stage, inst] if {
+# Every instruction of every stage.
+instructions contains inst if {
 	some stage in input.stages
 	some inst in stage.instructions
 }
@@ -37,12 +37,14 @@ commands(inst) := [c |
 
 # The words of one simple command.
 words(command) := [w |
-	some w in regex.split(`\s+`, trim_space(command))
+	some w in split(replace(trim_space(command), "\t", " "), " ")
 	w != ""
 ]
 
 # Whether a simple command runs the given program, possibly through sudo or env.
 runs_program(command, program) if {
+	# The substring test is cheap and rules out most commands early.
+	contains(command, program)
 	ws := words(command)
 	some i, w in ws
 	w == program
@@ -59,6 +61,7 @@ is_prefix_word(w) if startswith(w, "-")
 
 # Whether a simple command is `<program> <subcommand> ...`.
 runs_subcommand(command, program, subcommand) if {
+	contains(command, subcommand)
 	runs_program(command, program)
 	ws := words(command)
 	some i, w in ws

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use bulwark_iac::{FileKind, ParsedFile};
 use bulwark_policy::PolicySet;
 
-/// The shared third-party corpus next to the repository, or `None` (with a
-/// message) when it is not there.
+/// Returns a path in the shared third-party corpus next to the repository,
+/// or `None` (after printing why) when it is not there.
 pub fn corpus(relative: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus")
@@ -22,7 +22,7 @@ pub fn corpus(relative: &str) -> Option<PathBuf> {
     }
 }
 
-/// The built-in policy set, loaded once per test binary.
+/// Returns the built-in policy set, loaded once per test binary.
 pub fn policies() -> &'static PolicySet {
     static SET: OnceLock<PolicySet> = OnceLock::new();
     SET.get_or_init(|| PolicySet::builtin().expect("built-in checks load"))
