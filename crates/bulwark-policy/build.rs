@@ -35,7 +35,7 @@ fn main() {
     fs::write(&out_path, out).expect("OUT_DIR is writable");
 }
 
-/// Collects `*.rego` files other than `*_test.rego`, and asks cargo to
+/// Collects `*.rego` files other than `*_test.rego`, and tells cargo to
 /// rerun when any directory changes so new files are picked up.
 fn collect_rego(dir: &Path, files: &mut Vec<PathBuf>) {
     println!("cargo:rerun-if-changed={}", dir.display());
