@@ -22,10 +22,12 @@ mod detect;
 mod dockerfile;
 mod ignore;
 mod kubernetes;
+mod read;
 mod scan;
 mod terraform;
 mod yaml;
 
+pub use read::{FileContent, ReadError, read_regular_file};
 pub use terraform::LABELS_KEY;
 
 /// Kind of configuration file, which selects the parser and the checks.
@@ -427,6 +429,8 @@ pub fn parse_terraform_module_within(
 /// Walks `root`, detects configuration files and parses them. Directories
 /// named `.git`, `node_modules`, `.terraform` and `vendor` are skipped, and
 /// every directory that contains `*.tf` files is parsed as one module.
+/// Symbolic links below `root`, FIFOs, sockets and devices are skipped with
+/// a warning and never opened.
 pub fn scan_tree(root: &Path) -> ScanTree {
     scan::scan_tree(root)
 }

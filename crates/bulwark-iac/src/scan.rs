@@ -1,13 +1,12 @@
 //! Directory walking for [`crate::scan_tree`].
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::{FileKind, MAX_FILE_SIZE, ParseError, ParsedFile, ScanTree};
+use crate::{FileContent, FileKind, MAX_FILE_SIZE, ParseError, ParsedFile, ReadError, ScanTree};
 
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "vendor"];
 
@@ -49,7 +48,23 @@ pub(crate) fn scan_tree(root: &Path) -> ScanTree {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let file_type = entry.file_type();
+        if file_type.is_symlink() {
+            // The walk does not follow links, and a link may point outside
+            // the scan root.
+            tracing::warn!(
+                path = display_path(root, entry.path()),
+                "skipping a symbolic link; links are not followed"
+            );
+            continue;
+        }
+        if !file_type.is_file() {
+            if !file_type.is_dir() {
+                tracing::warn!(
+                    path = display_path(root, entry.path()),
+                    "skipping a FIFO, socket or device file"
+                );
+            }
             continue;
         }
         let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
@@ -88,29 +103,32 @@ fn result_path(result: &Result<ParsedFile, ParseError>) -> &str {
 
 /// Detects and parses one file; `None` if it is not configuration.
 fn scan_file(root: &Path, path: &Path) -> Option<Result<ParsedFile, ParseError>> {
-    let display = display_path(root, path);
-    let size = match fs::metadata(path) {
-        Ok(metadata) => metadata.len(),
-        Err(err) => {
+    let relative_path = display_path(root, path);
+    let content = match crate::read_regular_file(path) {
+        Ok(FileContent::Whole(content)) => content,
+        Ok(FileContent::TooLarge { size, head }) => {
+            // Only files that look like configuration are reported.
+            let Some(kind) = crate::detect(path, &head) else {
+                tracing::debug!(
+                    path = relative_path.as_str(),
+                    size,
+                    "skipping a large file that is not configuration"
+                );
+                return None;
+            };
             return Some(Err(ParseError::new(
-                display,
-                format!("cannot read file: {err}"),
+                relative_path,
+                format!("{kind} file is {size} bytes, larger than the {MAX_FILE_SIZE}-byte limit"),
             )));
         }
-    };
-    if size > MAX_FILE_SIZE {
-        // Only files whose name says they are configuration are reported.
-        let kind = crate::detect(path, b"")?;
-        return Some(Err(ParseError::new(
-            display,
-            format!("{kind} file is {size} bytes, larger than the {MAX_FILE_SIZE}-byte limit"),
-        )));
-    }
-    let content = match fs::read(path) {
-        Ok(content) => content,
-        Err(err) => {
+        Err(err @ (ReadError::SymbolicLink | ReadError::NotRegular(_) | ReadError::Replaced)) => {
+            // The walk saw a regular file, so it changed since then.
+            tracing::warn!(path = relative_path.as_str(), error = %err, "skipping a file that changed during the scan");
+            return None;
+        }
+        Err(ReadError::Io(err)) => {
             return Some(Err(ParseError::new(
-                display,
+                relative_path,
                 format!("cannot read file: {err}"),
             )));
         }
@@ -121,5 +139,5 @@ fn scan_file(root: &Path, path: &Path) -> Option<Result<ParsedFile, ParseError>>
         FileKind::Terraform,
         "Terraform files are parsed per directory"
     );
-    Some(crate::parse_file(path, &display, kind, &content))
+    Some(crate::parse_file(path, &relative_path, kind, &content))
 }

@@ -6,6 +6,7 @@
 //! stays as its source text wrapped in `${...}`. Local modules
 //! (`source = "./x"`) are parsed recursively.
 
+use std::cell::{Cell, RefCell};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -17,11 +18,17 @@ use serde_json::{Map, Value};
 
 use crate::ignore::{CommentStyle, find_ignores};
 use crate::{
-    Document, FileKind, InlineIgnore, MAX_FILE_SIZE, ParseError, ParsedFile, PathSegment, Positions,
+    Document, FileContent, FileKind, InlineIgnore, MAX_FILE_SIZE, ParseError, ParsedFile,
+    PathSegment, Positions,
 };
 
 /// Deepest chain of local modules followed from one root module.
 const MAX_MODULE_DEPTH: usize = 5;
+
+/// Most local modules loaded for one root module, counting every `module`
+/// block followed. Without it, five levels of eight blocks that each call
+/// the next directory would load 8^5 modules.
+const MAX_MODULE_LOADS: usize = 100;
 
 /// Key that holds the labels of a nested block, such as `"ingress"` of
 /// `dynamic "ingress" { ... }`.
@@ -31,6 +38,27 @@ struct SourceFile {
     display: String,
     text: String,
     body: Body,
+}
+
+/// State shared by one walk through a root module and its local modules.
+struct ModuleWalk {
+    /// Canonical scan root. Local module sources outside it are not followed.
+    root: PathBuf,
+    /// Canonical directories of the modules being loaded, outermost first.
+    chain: RefCell<Vec<PathBuf>>,
+    /// Local modules loaded so far.
+    loaded: Cell<usize>,
+}
+
+impl ModuleWalk {
+    fn new(root: PathBuf, root_module: &Path) -> Self {
+        let chain = fs::canonicalize(root_module).into_iter().collect();
+        ModuleWalk {
+            root,
+            chain: RefCell::new(chain),
+            loaded: Cell::new(0),
+        }
+    }
 }
 
 struct Module {
@@ -49,7 +77,8 @@ pub(crate) fn parse_module(
 ) -> Result<ParsedFile, ParseError> {
     let root = fs::canonicalize(scan_root)
         .map_err(|err| ParseError::new(display_dir, format!("cannot resolve scan root: {err}")))?;
-    let module = load_module(dir, display_dir, &root, Map::new(), 0)?;
+    let walk = ModuleWalk::new(root, dir);
+    let module = load_module(dir, display_dir, &walk, Map::new(), 0)?;
     Ok(module_to_parsed_file(module, display_dir))
 }
 
@@ -62,19 +91,16 @@ fn join_display(dir: &str, name: &str) -> String {
 }
 
 fn read_text(path: &Path, display: &str) -> Result<String, ParseError> {
-    let metadata = fs::metadata(path)
-        .map_err(|err| ParseError::new(display, format!("cannot read file: {err}")))?;
-    if metadata.len() > MAX_FILE_SIZE {
-        return Err(ParseError::new(
-            display,
-            format!(
-                "file is {} bytes, larger than the {MAX_FILE_SIZE}-byte limit",
-                metadata.len()
-            ),
-        ));
-    }
-    let bytes = fs::read(path)
-        .map_err(|err| ParseError::new(display, format!("cannot read file: {err}")))?;
+    let bytes = match crate::read_regular_file(path) {
+        Ok(FileContent::Whole(bytes)) => bytes,
+        Ok(FileContent::TooLarge { size, .. }) => {
+            return Err(ParseError::new(
+                display,
+                format!("file is {size} bytes, larger than the {MAX_FILE_SIZE}-byte limit"),
+            ));
+        }
+        Err(err) => return Err(ParseError::new(display, err.to_string())),
+    };
     String::from_utf8(bytes).map_err(|err| {
         ParseError::new(
             display,
@@ -126,7 +152,7 @@ fn list_dir(dir: &Path, display_dir: &str) -> Result<Vec<(String, PathBuf)>, Par
 fn load_module(
     dir: &Path,
     display_dir: &str,
-    root: &Path,
+    walk: &ModuleWalk,
     inputs: Map<String, Value>,
     depth: usize,
 ) -> Result<Module, ParseError> {
@@ -174,7 +200,7 @@ fn load_module(
         inputs,
         dir,
         display_dir,
-        root,
+        walk,
         depth,
     )
 }
@@ -203,7 +229,7 @@ pub(crate) fn parse_single_file(
         Map::new(),
         dir,
         display_dir,
-        dir,
+        &ModuleWalk::new(dir.to_path_buf(), dir),
         0,
     )?;
     Ok(module_to_parsed_file(module, display))
@@ -238,7 +264,7 @@ fn build_module(
     inputs: Map<String, Value>,
     dir: &Path,
     display_dir: &str,
-    root: &Path,
+    walk: &ModuleWalk,
     depth: usize,
 ) -> Result<Module, ParseError> {
     let mut variables = Map::new();
@@ -294,7 +320,7 @@ fn build_module(
                 &mut module.document,
                 dir,
                 display_dir,
-                root,
+                walk,
                 depth,
                 &mut module.ignores,
             )?;
@@ -546,7 +572,7 @@ impl Converter<'_> {
         document: &mut Map<String, Value>,
         dir: &Path,
         display_dir: &str,
-        root: &Path,
+        walk: &ModuleWalk,
         depth: usize,
         ignores: &mut Vec<InlineIgnore>,
     ) -> Result<(), ParseError> {
@@ -618,7 +644,7 @@ impl Converter<'_> {
                         &body,
                         dir,
                         display_dir,
-                        root,
+                        walk,
                         depth,
                         &path,
                         ignores,
@@ -675,7 +701,7 @@ impl Converter<'_> {
         arguments: &Map<String, Value>,
         dir: &Path,
         display_dir: &str,
-        root: &Path,
+        walk: &ModuleWalk,
         depth: usize,
         path: &[PathSegment],
         ignores: &mut Vec<InlineIgnore>,
@@ -696,7 +722,7 @@ impl Converter<'_> {
             );
             return Ok(None);
         };
-        if !child_dir.starts_with(root) {
+        if !child_dir.starts_with(&walk.root) {
             tracing::debug!(
                 module = source,
                 dir = display_dir,
@@ -712,7 +738,28 @@ impl Converter<'_> {
                 "source" | "version" | "providers" | "count" | "for_each" | "depends_on"
             ) && !contains_placeholder(value)
         });
-        let child = load_module(&child_dir, &child_display, root, inputs, depth + 1)?;
+        if walk.chain.borrow().contains(&child_dir) {
+            tracing::warn!(
+                module = source,
+                dir = display_dir,
+                "local module calls a module that contains it; not followed"
+            );
+            return Ok(None);
+        }
+        if walk.loaded.get() >= MAX_MODULE_LOADS {
+            tracing::warn!(
+                module = source,
+                dir = display_dir,
+                "more than {MAX_MODULE_LOADS} local modules under one root module; not followed"
+            );
+            return Ok(None);
+        }
+        walk.loaded.set(walk.loaded.get() + 1);
+        walk.chain.borrow_mut().push(child_dir.clone());
+        let child = load_module(&child_dir, &child_display, walk, inputs, depth + 1);
+        walk.chain.borrow_mut().pop();
+        let child = child?;
+
         let mut prefix = path.to_vec();
         prefix.push(key("resources"));
         self.positions.absorb(&prefix, child.positions);

@@ -1,8 +1,8 @@
 //! YAML loading shared by the Kubernetes, Compose and CloudFormation parsers.
 //!
-//! Values come from `yaml_serde`, which rejects alias expansion bombs. Only
-//! after it accepted the stream does a second pass over the `saphyr-parser`
-//! event stream record the line and column of every mapping key and sequence
+//! Values come from `yaml_serde`, which rejects alias expansion bombs. A
+//! pass over the `saphyr-parser` event stream, which does not expand
+//! aliases, records the line and column of every mapping key and sequence
 //! item.
 
 use saphyr_parser::{Event, Parser, Span};
@@ -94,6 +94,11 @@ pub(crate) fn load_documents(
     text: &str,
     display_path: &str,
 ) -> Result<Vec<YamlDocument>, ParseError> {
+    // The event parser runs first because it stops at MAX_YAML_DEPTH (and
+    // saphyr-parser 0.3 at 255 flow levels) as it reads. yaml_serde 0.10
+    // instead scans deep flow collections (`[[[[...`) in time quadratic in
+    // their depth before it reports its own limit.
+    let mut tracked = track_positions(text, display_path)?;
     let mut values = Vec::new();
     for document in yaml_serde::Deserializer::from_str(text) {
         let mut value = yaml_serde::Value::deserialize(document)
@@ -104,7 +109,6 @@ pub(crate) fn load_documents(
         values.push(value);
     }
 
-    let mut tracked = track_positions(text, display_path)?;
     let mut documents = Vec::with_capacity(values.len());
     for (index, value) in values.into_iter().enumerate() {
         let (positions, start_line, end_line) = match tracked.get_mut(index) {
@@ -130,6 +134,8 @@ fn yaml_error(display_path: &str, err: &yaml_serde::Error) -> ParseError {
     if message.starts_with("recursion limit exceeded") {
         message =
             "YAML nesting is too deep (the YAML loader accepts at most 128 levels)".to_owned();
+    } else if message.starts_with("repetition limit exceeded") {
+        message = "YAML aliases expand to too many nodes (an alias expansion bomb)".to_owned();
     }
     // The location is repeated in the message as "at line X column Y".
     if let Some(cut) = message.find(" at line ") {
@@ -184,11 +190,18 @@ fn track_positions(text: &str, display_path: &str) -> Result<Vec<TrackedDocument
 
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|err| {
+            let message = match err.info() {
+                // saphyr-parser 0.3 counts flow levels in a u8.
+                "recursion limit exceeded" => {
+                    "YAML flow nesting is too deep (the YAML parser accepts at most 255 levels of [ and {)"
+                }
+                info => info,
+            };
             ParseError::at(
                 display_path,
                 to_u32(err.marker().line()),
                 to_u32(err.marker().col() + 1),
-                err.info().to_owned(),
+                message.to_owned(),
             )
         })?;
         if let Some(doc) = current.as_mut() {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use bulwark_iac::ParsedFile;
+use bulwark_iac::{FileContent, ParsedFile};
 use bulwark_match::policy::Date;
 use bulwark_match::{Note, RuleFinding, RuleKind, SeverityLevel, Suppression};
 use bulwark_policy::{Misconfiguration, PolicySet, Severity};
@@ -97,8 +97,22 @@ pub(crate) fn scan_path(policies: &PolicySet, path: &Path, today: Date) -> Misco
 
 /// Parses one file whose kind is detected from its content and name.
 fn parse_single_file(path: &Path) -> Result<Option<ParsedFile>, String> {
-    let content = std::fs::read(path)
+    // A link given as PATH is the user's choice, so it is resolved here,
+    // unlike links found while walking a directory. The bounded read keeps
+    // a FIFO or device given as PATH from blocking or filling memory.
+    let resolved = std::fs::canonicalize(path)
         .map_err(|error| format!("{}: failed to read: {error}", path.display()))?;
+    let content = match bulwark_iac::read_regular_file(&resolved) {
+        Ok(FileContent::Whole(content)) => content,
+        Ok(FileContent::TooLarge { size, .. }) => {
+            return Err(format!(
+                "{}: file is {size} bytes, larger than the {}-byte limit",
+                path.display(),
+                bulwark_iac::MAX_FILE_SIZE
+            ));
+        }
+        Err(error) => return Err(format!("{}: {error}", path.display())),
+    };
     let Some(kind) = bulwark_iac::detect(path, &content) else {
         return Ok(None);
     };
