@@ -423,6 +423,10 @@ pub struct Report {
     pub schema_version: u32,
     /// What was scanned.
     pub target: TargetInfo,
+    /// Scanners that ran (`vuln`, `secret`, `misconfig`). Empty in reports
+    /// written before scanners could be chosen, which ran `vuln` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanners: Vec<String>,
     /// Detected operating system, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<OsInfo>,
@@ -465,6 +469,7 @@ impl Report {
         Self {
             schema_version: REPORT_SCHEMA_VERSION,
             target,
+            scanners: Vec::new(),
             os: None,
             database: Vec::new(),
             packages: 0,
@@ -477,6 +482,11 @@ impl Report {
             notes: Vec::new(),
             errors: Vec::new(),
         }
+    }
+
+    /// Returns whether the vulnerability scanner ran.
+    pub fn ran_vulnerability_scan(&self) -> bool {
+        self.scanners.is_empty() || self.scanners.iter().any(|name| name == "vuln")
     }
 
     /// Moves findings whose `suppressed` is set into `suppressed` (and back

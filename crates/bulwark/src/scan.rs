@@ -209,13 +209,15 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     }
 
     let collected = match &args.command {
-        ScanCommand::Image(a) => collect_target(&a.target, &a.image, secret_scanner.as_ref())?,
+        ScanCommand::Image(a) => {
+            collect_target(&a.target, &a.image, scanners, secret_scanner.as_ref())?
+        }
         ScanCommand::Fs(a) => {
             if !a.path.is_dir() {
                 bail!("{}: not a directory", a.path.display());
             }
             let target = format!("dir:{}", a.path.display());
-            collect_target(&target, &a.image, secret_scanner.as_ref())?
+            collect_target(&target, &a.image, scanners, secret_scanner.as_ref())?
         }
         ScanCommand::Sbom(a) => Collected {
             inventory: bulwark_match::sbom::read_sbom(&a.file)?,
@@ -230,6 +232,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("failed to read the database {}", db.path().display()))?,
         None => bulwark_match::unmatched_report(inventory),
     };
+    report.scanners = scanners.names();
     add_inventory_warnings(&mut report, inventory);
     if let Some(secrets) = collected.secrets {
         add_rule_findings(&mut report, secrets.findings, &secrets.warnings);
@@ -292,6 +295,7 @@ fn scan_config(
         kind: "config".to_owned(),
         ..bulwark_match::TargetInfo::default()
     });
+    report.scanners = vec!["misconfig".to_owned()];
     let results = misconfig::scan_path(policies, &args.path, policy.today);
     tracing::info!(
         files = results.files,
@@ -315,6 +319,19 @@ struct Scanners {
 }
 
 impl Scanners {
+    /// Returns the names of the scanners that run, in a fixed order.
+    fn names(self) -> Vec<String> {
+        [
+            (self.vuln, "vuln"),
+            (self.secret, "secret"),
+            (self.misconfig, "misconfig"),
+        ]
+        .into_iter()
+        .filter(|(runs, _)| *runs)
+        .map(|(_, name)| name.to_owned())
+        .collect()
+    }
+
     /// Parses `--scanners`, or picks the default for the subcommand.
     fn resolve(command: &ScanCommand, requested: Option<&[String]>) -> anyhow::Result<Self> {
         let is_sbom = matches!(command, ScanCommand::Sbom(_));
@@ -366,11 +383,19 @@ struct Collected {
 fn collect_target(
     target_text: &str,
     image_args: &ImageArgs,
+    scanners: Scanners,
     secret_scanner: Option<&bulwark_secrets::Scanner>,
 ) -> anyhow::Result<Collected> {
+    // Without the vulnerability scanner no package is needed, so no
+    // analyzer reads files: a secret-only scan reads only what the secret
+    // scanner wants.
+    let analyzers = if scanners.vuln {
+        AnalyzerSet::all()
+    } else {
+        AnalyzerSet::new(Vec::new())
+    };
     let limits = image_args.limits();
     let Some(scanner) = secret_scanner else {
-        let analyzers = AnalyzerSet::all();
         return Ok(match open_target(target_text, image_args)? {
             OpenedTarget::Dir(path) => Collected {
                 inventory: bulwark_inventory::inventory_directory(&path, &limits, &analyzers)?,
@@ -384,7 +409,6 @@ fn collect_target(
             },
         });
     };
-    let analyzers = AnalyzerSet::all();
     let handler = SecretHandler { scanner };
     match open_target(target_text, image_args)? {
         OpenedTarget::Dir(path) => {

@@ -165,6 +165,9 @@ fn layers_image_secrets_found_per_layer() {
         expected_layers_secrets()
     );
     assert_eq!(report["rule_summary"]["secrets"], 6);
+    // A secret-only scan lists no packages and matches no advisories.
+    assert_eq!(report["scanners"], serde_json::json!(["secret"]));
+    assert_eq!(report["packages"], 0);
     // Layer 5 re-adds aws-deleted.env with harmless content: the visible
     // file has no finding.
     let findings = report["rule_findings"].as_array().unwrap();
@@ -211,6 +214,7 @@ fn reports_and_logs_never_show_secrets() {
     }
     let table = text(&scan(dir.path(), &target, &[]).stdout);
     assert!(table.contains("2 (removed later)"), "{table}");
+    assert!(!table.contains("vulnerabilities"), "{table}");
     assert!(table.contains("AWS_ACCESS_KEY_ID=AKIA****"), "{table}");
 }
 

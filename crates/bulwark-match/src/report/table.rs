@@ -41,9 +41,10 @@ pub fn write_table(report: &Report) -> String {
             escape_controls(ecosystem)
         );
     }
-    // A configuration scan has no packages, so it has no vulnerability
+    // A configuration scan has no packages, and a scan without the
+    // vulnerability scanner matched none, so neither has a vulnerability
     // part.
-    let has_packages = target.kind != "config";
+    let has_packages = target.kind != "config" && report.ran_vulnerability_scan();
     if has_packages {
         let _ = writeln!(
             out,
