@@ -29,3 +29,18 @@ selinux_allowed(options) if {
 	not options.role
 	object.get(options, "type", "") in {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 }
+
+# The Pod Security Standards judge the pod-level options on their own, so
+# they are reported even when every container sets options of its own (when
+# some container inherits them, the rule above reports that container).
+deny contains result if {
+	options := k8s.pod_security_context.seLinuxOptions
+	not selinux_allowed(options)
+	not inherited_by_a_container
+	result := k8s.result(array.concat(k8s.pod_spec_path, ["securityContext", "seLinuxOptions"]), sprintf("%s sets custom SELinux options in its pod security context", [k8s.name]))
+}
+
+inherited_by_a_container if {
+	some entry in k8s.containers
+	not k8s.has_field(object.get(entry.container, "securityContext", {}), "seLinuxOptions")
+}
