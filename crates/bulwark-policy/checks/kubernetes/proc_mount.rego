@@ -19,6 +19,10 @@ import data.lib.kubernetes as k8s
 deny contains result if {
 	some entry in k8s.containers
 	c := entry.container
-	c.securityContext.procMount != "Default"
-	result := k8s.result(array.concat(entry.path, ["securityContext", "procMount"]), sprintf(sprintf("%%s sets procMount to %s", [c.securityContext.procMount]), [k8s.container_label(entry)]))
+	proc_mount := c.securityContext.procMount
+
+	# An explicit null is the same as leaving procMount unset.
+	proc_mount != null
+	proc_mount != "Default"
+	result := k8s.result(array.concat(entry.path, ["securityContext", "procMount"]), sprintf(sprintf("%%s sets procMount to %s", [proc_mount]), [k8s.container_label(entry)]))
 }
