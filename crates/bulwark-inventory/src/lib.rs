@@ -44,6 +44,54 @@ pub struct ExtraOutputs<O> {
     pub hidden: Vec<(String, usize, O)>,
 }
 
+impl<O> ExtraOutputs<O> {
+    /// Splits each output in two with `split`, keeping the paths and
+    /// layers, so that one pass can serve two consumers.
+    pub fn split<A, B>(
+        self,
+        split: impl Fn(O) -> (Option<A>, Option<B>),
+    ) -> (ExtraOutputs<A>, ExtraOutputs<B>) {
+        let mut first = ExtraOutputs {
+            outputs: std::collections::BTreeMap::new(),
+            final_layers: std::collections::BTreeMap::new(),
+            hidden: Vec::new(),
+        };
+        let mut second = ExtraOutputs {
+            outputs: std::collections::BTreeMap::new(),
+            final_layers: std::collections::BTreeMap::new(),
+            hidden: Vec::new(),
+        };
+        for (path, history) in self.outputs {
+            let final_layer = self.final_layers.get(&path).copied();
+            for (layer, output) in history {
+                let (a, b) = split(output);
+                if let Some(a) = a {
+                    first.outputs.entry(path.clone()).or_default().push((layer, a));
+                    if let Some(last) = final_layer {
+                        first.final_layers.insert(path.clone(), last);
+                    }
+                }
+                if let Some(b) = b {
+                    second.outputs.entry(path.clone()).or_default().push((layer, b));
+                    if let Some(last) = final_layer {
+                        second.final_layers.insert(path.clone(), last);
+                    }
+                }
+            }
+        }
+        for (path, layer, output) in self.hidden {
+            let (a, b) = split(output);
+            if let Some(a) = a {
+                first.hidden.push((path.clone(), layer, a));
+            }
+            if let Some(b) = b {
+                second.hidden.push((path, layer, b));
+            }
+        }
+        (first, second)
+    }
+}
+
 /// Streams every layer of an image once, feeding both the package
 /// analyzers and `extra`, and returns the inventory with `extra`'s outputs.
 pub fn inventory_image_with<H: FileHandler>(

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bulwark_iac::{FileContent, ParsedFile};
+use bulwark_inventory::ExtraOutputs;
 use bulwark_match::policy::Date;
 use bulwark_match::{Note, RuleFinding, RuleKind, SeverityLevel, Suppression};
 use bulwark_policy::{Misconfiguration, PolicySet, Severity};
@@ -81,8 +82,29 @@ pub(crate) fn scan_path(policies: &PolicySet, path: &Path, today: Date) -> Misco
             Err(error) => results.errors.push(error),
         }
     }
-    results.files = files.len();
-    for (file, result) in files.iter().zip(policies.evaluate_all(&files)) {
+    let scanned = scan_files(policies, files.into_iter().map(Ok).collect(), today);
+    results.files = scanned.files;
+    results.findings = scanned.findings;
+    results.errors.extend(scanned.errors);
+    results
+}
+
+/// Evaluates the checks on parsed files; parse errors become errors.
+pub(crate) fn scan_files(
+    policies: &PolicySet,
+    files: Vec<ConfigFile>,
+    today: Date,
+) -> MisconfigResults {
+    let mut results = MisconfigResults::default();
+    let mut parsed = Vec::new();
+    for file in files {
+        match file {
+            Ok(file) => parsed.push(file),
+            Err(error) => results.errors.push(error),
+        }
+    }
+    results.files = parsed.len();
+    for (file, result) in parsed.iter().zip(policies.evaluate_all(&parsed)) {
         tracing::debug!(path = %file.path, kind = file.kind.as_str(), findings = result.findings.len(), "evaluated");
         results.errors.extend(result.errors);
         results.findings.extend(
@@ -93,6 +115,76 @@ pub(crate) fn scan_path(policies: &PolicySet, path: &Path, today: Date) -> Misco
         );
     }
     results
+}
+
+/// A configuration file read from an image: parsed, or the located parse
+/// error.
+pub(crate) type ConfigFile = Result<ParsedFile, String>;
+
+/// Largest configuration file read from an image.
+const MAX_IMAGE_CONFIG_FILE: u64 = 1 << 20;
+
+/// Reads configuration files (Dockerfiles, Kubernetes, Compose, Terraform,
+/// CloudFormation) from image layers while they are streamed.
+pub(crate) struct ConfigFileHandler;
+
+impl ConfigFileHandler {
+    /// Returns whether a path may hold configuration, from its name. Package
+    /// trees (`node_modules`, Python's `site-packages`) and documentation
+    /// are skipped: their YAML files are package data, not deployments.
+    fn is_candidate(path: &str) -> bool {
+        let skipped = [
+            "node_modules/",
+            "site-packages/",
+            "dist-packages/",
+            "usr/share/",
+        ];
+        if skipped
+            .iter()
+            .any(|dir| path.starts_with(dir) || path.contains(&format!("/{dir}")))
+        {
+            return false;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        name.starts_with("dockerfile")
+            || name.starts_with("containerfile")
+            || name.ends_with(".dockerfile")
+            || name.ends_with(".yaml")
+            || name.ends_with(".yml")
+            || name.ends_with(".tf")
+    }
+}
+
+impl bulwark_image::FileHandler for ConfigFileHandler {
+    type Output = ConfigFile;
+
+    fn wants(&self, info: &bulwark_image::EntryInfo<'_>) -> bool {
+        info.size <= MAX_IMAGE_CONFIG_FILE && Self::is_candidate(info.path)
+    }
+
+    fn handle(&self, info: &bulwark_image::EntryInfo<'_>, data: &[u8]) -> Option<ConfigFile> {
+        let path = Path::new(info.path);
+        let kind = bulwark_iac::detect(path, data)?;
+        Some(
+            bulwark_iac::parse_file(path, info.path, kind, data).map_err(|error| error.to_string()),
+        )
+    }
+}
+
+/// Keeps the configuration files of an image's final filesystem: the last
+/// version of each path that the last layer writing it produced. Deleted
+/// and replaced files are not deployed, so they are not checked.
+pub(crate) fn final_config_files(outputs: ExtraOutputs<ConfigFile>) -> Vec<ConfigFile> {
+    let mut files = Vec::new();
+    for (path, mut history) in outputs.outputs {
+        let final_layer = outputs.final_layers.get(&path).copied();
+        if let Some((layer, file)) = history.pop()
+            && Some(layer) == final_layer
+        {
+            files.push(file);
+        }
+    }
+    files
 }
 
 /// Parses one file whose kind is detected from its content and name.

@@ -208,7 +208,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         return scan_config(a, format, options, policies, &policy);
     }
 
-    let collected = match &args.command {
+    let mut collected = match &args.command {
         ScanCommand::Image(a) => {
             collect_target(&a.target, &a.image, scanners, secret_scanner.as_ref())?
         }
@@ -223,6 +223,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             inventory: bulwark_match::sbom::read_sbom(&a.file)?,
             secrets: None,
             image_config: None,
+            image_configs: Vec::new(),
         },
         ScanCommand::Config(_) => unreachable!("handled above"),
     };
@@ -244,7 +245,17 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
                 report.errors.extend(results.errors);
                 results.findings
             }
-            (_, Some(config)) => misconfig::scan_image_config(policies, config, policy.today),
+            (_, Some(config)) => {
+                let mut findings = misconfig::scan_image_config(policies, config, policy.today);
+                let results = misconfig::scan_files(
+                    policies,
+                    std::mem::take(&mut collected.image_configs),
+                    policy.today,
+                );
+                report.errors.extend(results.errors);
+                findings.extend(results.findings);
+                findings
+            }
             _ => Vec::new(),
         };
         add_rule_findings(&mut report, findings, &[]);
@@ -376,6 +387,9 @@ struct Collected {
     secrets: Option<SecretResults>,
     /// The config document of an image target.
     image_config: Option<serde_json::Value>,
+    /// Configuration files in an image's final filesystem, when the
+    /// misconfig scanner runs.
+    image_configs: Vec<misconfig::ConfigFile>,
 }
 
 /// Opens a target and reads it once: the package analyzers and, when
@@ -395,49 +409,100 @@ fn collect_target(
         AnalyzerSet::new(Vec::new())
     };
     let limits = image_args.limits();
-    let Some(scanner) = secret_scanner else {
-        return Ok(match open_target(target_text, image_args)? {
+    let opened = open_target(target_text, image_args)?;
+    // Configuration files of a directory are found by the misconfig
+    // scanner's own walk, which parses Terraform modules whole; in an image
+    // they are read in the same pass as everything else.
+    let handler = FileHandlers {
+        secrets: secret_scanner.map(|scanner| SecretHandler { scanner }),
+        configs: (scanners.misconfig && matches!(opened, OpenedTarget::Image(_)))
+            .then_some(misconfig::ConfigFileHandler),
+    };
+    if handler.secrets.is_none() && handler.configs.is_none() {
+        return Ok(match opened {
             OpenedTarget::Dir(path) => Collected {
                 inventory: bulwark_inventory::inventory_directory(&path, &limits, &analyzers)?,
                 secrets: None,
                 image_config: None,
+                image_configs: Vec::new(),
             },
             OpenedTarget::Image(image) => Collected {
                 inventory: bulwark_inventory::inventory_image(&image, &limits, &analyzers),
                 secrets: None,
                 image_config: Some(image.config.clone()),
+                image_configs: Vec::new(),
             },
         });
-    };
-    let handler = SecretHandler { scanner };
-    match open_target(target_text, image_args)? {
+    }
+    match opened {
         OpenedTarget::Dir(path) => {
             let (inventory, outputs) =
                 bulwark_inventory::inventory_directory_with(&path, &limits, &analyzers, &handler)?;
+            let (secret_outputs, _) = outputs.split(|(secrets, configs)| (secrets, configs));
             Ok(Collected {
                 inventory,
-                secrets: Some(secrets::collect(outputs, None)),
+                secrets: secret_scanner.map(|_| secrets::collect(secret_outputs, None)),
                 image_config: None,
+                image_configs: Vec::new(),
             })
         }
         OpenedTarget::Image(image) => {
             let (inventory, outputs) =
                 bulwark_inventory::inventory_image_with(&image, &limits, &analyzers, &handler);
+            let (secret_outputs, config_outputs) =
+                outputs.split(|(secrets, configs)| (secrets, configs));
             let layers: Vec<Option<String>> = image
                 .layers
                 .iter()
                 .map(|layer| layer.diff_id.as_ref().map(ToString::to_string))
                 .collect();
-            let mut secrets = secrets::collect(outputs, Some(&layers));
-            secrets
-                .findings
-                .extend(secrets::scan_image_config(scanner, &image));
+            let secrets = secret_scanner.map(|scanner| {
+                let mut secrets = secrets::collect(secret_outputs, Some(&layers));
+                secrets
+                    .findings
+                    .extend(secrets::scan_image_config(scanner, &image));
+                secrets
+            });
             Ok(Collected {
                 inventory,
-                secrets: Some(secrets),
+                secrets,
                 image_config: Some(image.config.clone()),
+                image_configs: misconfig::final_config_files(config_outputs),
             })
         }
+    }
+}
+
+/// The secret scanner and the configuration-file reader, run as one
+/// handler in the pass over the target's files.
+struct FileHandlers<'a> {
+    secrets: Option<SecretHandler<'a>>,
+    configs: Option<misconfig::ConfigFileHandler>,
+}
+
+impl bulwark_image::FileHandler for FileHandlers<'_> {
+    type Output = (
+        Option<bulwark_secrets::FileScan>,
+        Option<misconfig::ConfigFile>,
+    );
+
+    fn wants(&self, info: &bulwark_image::EntryInfo<'_>) -> bool {
+        self.secrets.as_ref().is_some_and(|h| h.wants(info))
+            || self.configs.as_ref().is_some_and(|h| h.wants(info))
+    }
+
+    fn handle(&self, info: &bulwark_image::EntryInfo<'_>, data: &[u8]) -> Option<Self::Output> {
+        let secrets = self
+            .secrets
+            .as_ref()
+            .filter(|h| h.wants(info))
+            .and_then(|h| h.handle(info, data));
+        let configs = self
+            .configs
+            .as_ref()
+            .filter(|h| h.wants(info))
+            .and_then(|h| h.handle(info, data));
+        (secrets.is_some() || configs.is_some()).then_some((secrets, configs))
     }
 }
 

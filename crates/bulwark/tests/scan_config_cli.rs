@@ -437,3 +437,130 @@ fn policy_test_runs_gatekeeper_suite() {
         "{stdout}"
     );
 }
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Copies the `layers` OCI layout and adds one uncompressed layer with
+/// `files` (path, content) on top, updating the config's diff ids and the
+/// manifest.
+fn layout_with_layer(dir: &Path, files: &[(&str, Vec<u8>)]) -> PathBuf {
+    use sha2::Digest;
+
+    let source = corpus_layers_layout();
+    let out = dir.join("layout");
+    std::fs::create_dir_all(out.join("blobs/sha256")).unwrap();
+    std::fs::copy(source.join("oci-layout"), out.join("oci-layout")).unwrap();
+    for entry in std::fs::read_dir(source.join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            out.join("blobs/sha256").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let write_blob = |bytes: &[u8]| -> (String, usize) {
+        let digest = hex(&sha2::Sha256::digest(bytes));
+        std::fs::write(out.join("blobs/sha256").join(&digest), bytes).unwrap();
+        (format!("sha256:{digest}"), bytes.len())
+    };
+    let read_blob = |digest: &str| -> Value {
+        let path = source
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, content.as_slice())
+            .unwrap();
+    }
+    let layer = builder.into_inner().unwrap();
+    let (layer_digest, layer_size) = write_blob(&layer);
+
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(source.join("index.json")).unwrap()).unwrap();
+    let mut manifest = read_blob(index["manifests"][0]["digest"].as_str().unwrap());
+    let mut config = read_blob(manifest["config"]["digest"].as_str().unwrap());
+    config["rootfs"]["diff_ids"]
+        .as_array_mut()
+        .unwrap()
+        .push(Value::String(layer_digest.clone()));
+    let (config_digest, config_size) = write_blob(&serde_json::to_vec(&config).unwrap());
+    manifest["config"]["digest"] = Value::String(config_digest);
+    manifest["config"]["size"] = config_size.into();
+    manifest["layers"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": layer_digest,
+            "size": layer_size,
+        }));
+    let (manifest_digest, manifest_size) = write_blob(&serde_json::to_vec(&manifest).unwrap());
+    index["manifests"][0]["digest"] = Value::String(manifest_digest);
+    index["manifests"][0]["size"] = manifest_size.into();
+    std::fs::write(out.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    out
+}
+
+fn corpus_layers_layout() -> PathBuf {
+    let layout = std::env::var_os("BULWARK_CORPUS_IMAGES")
+        .map_or_else(|| PathBuf::from("/tmp/corpus-images"), PathBuf::from)
+        .join("oci/layers");
+    assert!(
+        layout.join("index.json").is_file(),
+        "{} is missing",
+        layout.display()
+    );
+    layout
+}
+
+#[test]
+fn config_files_inside_image_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read(nfs_deployment()).unwrap();
+    let dockerfile =
+        std::fs::read(realworld().join("k8s-manifests/microservices-demo/src/frontend/Dockerfile"))
+            .unwrap();
+    let layout = layout_with_layer(
+        dir.path(),
+        &[
+            ("app/deploy/nfs.yaml", manifest.clone()),
+            ("app/Dockerfile", dockerfile),
+            // Package data, not a deployment: skipped.
+            ("usr/lib/python3/dist-packages/x/nfs.yaml", manifest),
+        ],
+    );
+    let output = bulwark(dir.path())
+        .args(["scan", "image", "--scanners", "misconfig", "-f", "json"])
+        .arg(format!("oci:{}", layout.display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report = json_of(&output);
+    let paths: BTreeSet<&str> = findings(&report, "rule_findings")
+        .iter()
+        .filter_map(|finding| finding["path"].as_str())
+        .collect();
+    assert!(paths.contains("app/deploy/nfs.yaml"), "{paths:?}");
+    assert!(paths.contains("app/Dockerfile"), "{paths:?}");
+    assert!(paths.contains("image config"), "{paths:?}");
+    assert!(
+        !paths.iter().any(|path| path.contains("dist-packages")),
+        "{paths:?}"
+    );
+    let privileged = findings(&report, "rule_findings")
+        .iter()
+        .find(|finding| finding["rule_id"] == "misconfig-k8s-privileged")
+        .expect("the privileged container in the image's manifest");
+    let source = std::fs::read_to_string(nfs_deployment()).unwrap();
+    assert_eq!(privileged["line"], line_of(&source, "privileged: true"));
+}
