@@ -38,6 +38,33 @@ struct SourceFile {
     display: String,
     text: String,
     body: Body,
+    /// Byte offset at which each line of `text` starts, so positions are
+    /// found by binary search instead of by rescanning the text.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(display: String, text: String, body: Body) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        SourceFile {
+            display,
+            text,
+            body,
+            line_starts,
+        }
+    }
+
+    /// Returns the 1-based line and column (in characters) of a byte offset.
+    fn line_column(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        // Lines that start at or before `offset`; the first always does.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        (crate::yaml::to_u32(line), crate::yaml::to_u32(column))
+    }
 }
 
 /// State shared by one walk through a root module and its local modules.
@@ -112,18 +139,6 @@ fn read_text(path: &Path, display: &str) -> Result<String, ParseError> {
     })
 }
 
-fn line_column(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    (crate::yaml::to_u32(line), crate::yaml::to_u32(column))
-}
-
 /// Parses one HCL file body.
 pub(crate) fn parse_hcl(text: &str, display: &str) -> Result<Body, ParseError> {
     hcl_edit::parser::parse_body(text).map_err(|err| {
@@ -164,11 +179,7 @@ fn load_module(
         if name.ends_with(".tf") {
             let text = read_text(&path, &display)?;
             let body = parse_hcl(&text, &display)?;
-            sources.push(SourceFile {
-                display,
-                text,
-                body,
-            });
+            sources.push(SourceFile::new(display, text, body));
         } else if name.ends_with(".tf.json") {
             let text = read_text(&path, &display)?;
             let value: Value = serde_json::from_str(&text).map_err(|err| {
@@ -212,11 +223,7 @@ pub(crate) fn parse_single_file(
     text: &str,
 ) -> Result<ParsedFile, ParseError> {
     let body = parse_hcl(text, display)?;
-    let source = SourceFile {
-        display: display.to_owned(),
-        text: text.to_owned(),
-        body,
-    };
+    let source = SourceFile::new(display.to_owned(), text.to_owned(), body);
     let dir = path.parent().unwrap_or(Path::new("."));
     let display_dir = match display.rsplit_once('/') {
         Some((dir, _)) => dir,
@@ -516,7 +523,7 @@ fn key(text: &str) -> PathSegment {
 impl Converter<'_> {
     fn record(&mut self, path: Vec<PathSegment>, span: Option<std::ops::Range<usize>>) {
         if let Some(range) = span {
-            let (line, column) = line_column(&self.source.text, range.start);
+            let (line, column) = self.source.line_column(range.start);
             self.positions
                 .insert_in_file(path, &self.source.display, line, column);
         }
