@@ -193,14 +193,32 @@ fn run_pss(args: &PssArgs) -> anyhow::Result<u8> {
 }
 
 /// Reads a manifest file, or stdin for `-`, as UTF-8 text.
+/// Largest manifest file `policy pss` reads.
+const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
 fn read_manifest(path: &Path) -> Result<String, String> {
     let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::read(path).map(|contents| bytes = contents)
+        // A FIFO or a device could block or never end, so only regular
+        // files (symbolic links followed, since the user named the path)
+        // are read, and at most MAX_MANIFEST_BYTES of them.
+        let metadata =
+            std::fs::metadata(path).map_err(|error| format!("failed to read the file: {error}"))?;
+        if !metadata.is_file() {
+            return Err("not a regular file (a directory, FIFO or device)".to_owned());
+        }
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
+            .map(|_| ())
     };
     read.map_err(|error| format!("failed to read the file: {error}"))?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(format!(
+            "larger than {MAX_MANIFEST_BYTES} bytes, the limit for one manifest file"
+        ));
+    }
     String::from_utf8(bytes).map_err(|error| {
         format!(
             "invalid UTF-8 at byte {}: expected a YAML or JSON text file",

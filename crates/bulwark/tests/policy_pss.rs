@@ -354,3 +354,22 @@ fn dash_reads_stdin() {
         "{text}"
     );
 }
+
+#[test]
+fn fifo_is_rejected_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pods.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    // Nothing ever writes to the FIFO: reading it would block forever.
+    let output = pss(&["--level", "restricted"], &[&fifo]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+}
