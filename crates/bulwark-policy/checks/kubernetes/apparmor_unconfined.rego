@@ -20,7 +20,11 @@ import data.lib.kubernetes as k8s
 prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 deny contains result if {
-	some key, value in object.get(k8s.pod_metadata, "annotations", {})
+	annotations := object.get(k8s.pod_metadata, "annotations", {})
+
+	# `annotations: null` (or another non-mapping) is the same as none.
+	is_object(annotations)
+	some key, value in annotations
 	startswith(key, prefix)
 	not allowed_annotation(value)
 	result := k8s.result(array.concat(k8s.pod_metadata_path, ["annotations", key]), sprintf("%s sets AppArmor profile '%s' for container '%s'", [k8s.name, value, substring(key, count(prefix), -1)]))

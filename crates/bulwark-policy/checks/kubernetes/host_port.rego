@@ -19,7 +19,12 @@ import data.lib.kubernetes as k8s
 deny contains result if {
 	some entry in k8s.containers
 	c := entry.container
-	some i, port in object.get(c, "ports", [])
+	ports := object.get(c, "ports", [])
+
+	# `ports: null` (or another non-list) is the same as no ports.
+	is_array(ports)
+	some i, port in ports
+	is_object(port)
 	object.get(port, "hostPort", 0) != 0
 	result := k8s.result(array.concat(entry.path, ["ports", i, "hostPort"]), sprintf(sprintf("%%s binds host port %v", [port.hostPort]), [k8s.container_label(entry)]))
 }

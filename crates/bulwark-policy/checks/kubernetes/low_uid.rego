@@ -15,6 +15,7 @@ import rego.v1
 import data.lib.kubernetes as k8s
 
 deny contains result if {
+	not in_user_namespace
 	some entry in k8s.containers
 	uid := k8s.effective(entry.container, "runAsUser")
 	uid <= 10000
@@ -22,7 +23,12 @@ deny contains result if {
 }
 
 deny contains result if {
+	not in_user_namespace
 	some entry in k8s.containers
 	not k8s.effective(entry.container, "runAsUser")
 	result := k8s.result(entry.path, sprintf("%s sets no runAsUser, so the image's user applies", [k8s.container_label(entry)]))
 }
+
+# With hostUsers: false the pod gets its own user namespace, so its UIDs map
+# to unprivileged host UIDs and cannot collide with host users.
+in_user_namespace if k8s.pod_spec.hostUsers == false

@@ -17,7 +17,11 @@ import rego.v1
 
 deny contains result if {
 	input.kind in {"Role", "ClusterRole"}
-	some i, rule in object.get(input, "rules", [])
+	rules := object.get(input, "rules", [])
+
+	# A Role without rules may carry `rules: null`.
+	is_array(rules)
+	some i, rule in rules
 	"*" in object.get(rule, "resources", [])
 	result := {"msg": sprintf("%s '%s' grants access to all resources in rule %d", [input.kind, input.metadata.name, i]), "path": ["rules", i, "resources"]}
 }

@@ -20,6 +20,9 @@ allowed := {"name", "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", 
 
 deny contains result if {
 	some entry in k8s.volumes
+
+	# A malformed manifest can hold a string where a volume belongs.
+	is_object(entry.volume)
 	some field, _ in entry.volume
 	not field in allowed
 	result := k8s.result(array.concat(entry.path, [field]), sprintf("%s uses the %s volume type for '%s'", [k8s.name, field, entry.volume.name]))
