@@ -160,7 +160,7 @@ const POLICIES: &[Policy] = &[
             ),
             (
                 "adding-capabilities-strict",
-                &["misconfig-k8s-capabilities-added"],
+                &["misconfig-k8s-capabilities-restricted"],
             ),
         ],
         ..policy(
@@ -169,7 +169,7 @@ const POLICIES: &[Policy] = &[
             Only(&["capabilities_restricted"]),
             AnyOf(&[
                 "misconfig-k8s-capabilities-no-drop-all",
-                "misconfig-k8s-capabilities-added",
+                "misconfig-k8s-capabilities-restricted",
             ]),
         )
     },
@@ -326,12 +326,6 @@ const CHECK_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         HOST_PORT_RANGE,
     ),
     (
-        "baseline/disallow-capabilities",
-        "pod-bad.yaml",
-        "Pod/badpod03-new",
-        "the pod adds CAP_SETPCAP; misconfig-k8s-capabilities-added strips the CAP_ prefix that container runtimes accept, while the Pod Security Standards compare names exactly",
-    ),
-    (
         "baseline/disallow-selinux",
         "pod-bad.yaml",
         "Pod/badpod01-new",
@@ -360,12 +354,6 @@ const CHECK_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "podcontroller-bad.yaml",
         "CronJob/badcronjob01-new",
         CONTAINER_ENGINE_T,
-    ),
-    (
-        "restricted/disallow-capabilities-strict",
-        "*",
-        "*/addcap-bad*",
-        "the containers add CHOWN, which the restricted level forbids (only NET_BIND_SERVICE may be added); misconfig-k8s-capabilities-added follows the baseline list and no check of ours implements the restricted one",
     ),
 ];
 

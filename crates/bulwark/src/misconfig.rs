@@ -114,6 +114,22 @@ pub(crate) fn scan_files(
                 .map(|finding| rule_finding(finding, today)),
         );
     }
+    // A local Terraform module called from several root modules is
+    // evaluated once per caller, which reports the same finding at the
+    // same place again; keep one.
+    results
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    results.findings.dedup_by(|a, b| {
+        a.rule_id == b.rule_id
+            && a.path == b.path
+            && a.line == b.line
+            && a.resource == b.resource
+            && a.message == b.message
+            && a.suppressed == b.suppressed
+    });
+    results.errors.sort();
+    results.errors.dedup();
     results
 }
 

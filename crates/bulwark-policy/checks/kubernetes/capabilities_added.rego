@@ -20,7 +20,8 @@ deny contains result if {
 	some entry in k8s.containers
 	c := entry.container
 	some i, cap in object.get(c, ["securityContext", "capabilities", "add"], [])
-	not upper(trim_prefix(cap, "CAP_")) in baseline_capabilities
+	# Names compare exactly, as the Pod Security admission compares them.
+	not cap in baseline_capabilities
 	result := k8s.result(array.concat(entry.path, ["securityContext", "capabilities", "add", i]), sprintf(sprintf("%%s adds capability %s", [cap]), [k8s.container_label(entry)]))
 }
 
