@@ -453,3 +453,46 @@ fn image_config_env_and_history_secrets() {
         .collect::<BTreeSet<_>>();
     assert_eq!(files, expected_layers_secrets());
 }
+
+#[test]
+fn archives_scanned_only_when_asked() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    let mut jar = zip::ZipWriter::new(std::fs::File::create(tree.join("app.jar")).unwrap());
+    jar.start_file(
+        "BOOT-INF/classes/application.env",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    jar.write_all(&std::fs::read(planted_sources().join("aws-kept.env")).unwrap())
+        .unwrap();
+    jar.finish().unwrap();
+
+    let scan_tree = |extra: &[&str]| {
+        bulwark(dir.path())
+            .args(["scan", "fs", "--scanners", "secret", "-f", "json"])
+            .args(extra)
+            .arg(&tree)
+            .output()
+            .unwrap()
+    };
+    let plain = scan_tree(&[]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    let with_archives = scan_tree(&["--scan-archives"]);
+    assert_eq!(with_archives.status.code(), Some(1));
+    let report = json_of(&with_archives);
+    let paths: BTreeSet<&str> = report["rule_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|finding| finding["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["app.jar!/BOOT-INF/classes/application.env"])
+    );
+    assert_no_planted_value(&text(&with_archives.stdout), "the archive report");
+}
