@@ -63,7 +63,7 @@ impl Instruction {
             .iter()
             .map(|h| json!({"delimiter": h.delimiter, "content": h.content}))
             .collect();
-        json!({
+        let mut value = json!({
             "cmd": self.cmd,
             "args": self.args,
             "flags": self.flags,
@@ -72,8 +72,68 @@ impl Instruction {
             "line": self.line,
             "end_line": self.end_line,
             "original": self.original,
-        })
+        });
+        if self.cmd == "run"
+            && let Some(commands) = self.simple_commands()
+            && let Value::Object(fields) = &mut value
+        {
+            fields.insert("commands".to_owned(), commands);
+        }
+        value
     }
+
+    /// Splits the script of a RUN instruction (its arguments joined with
+    /// spaces, then a newline and the content of each heredoc) into simple
+    /// commands at `&&`, `||`, `;`, `|` and newlines, each trimmed and with
+    /// its space- or tab-separated words. `None` if an argument is not a
+    /// string. Quotes and escapes are not interpreted, so a separator inside
+    /// quotes splits too.
+    fn simple_commands(&self) -> Option<Value> {
+        let args: Vec<&str> = self.args.iter().map(Value::as_str).collect::<Option<_>>()?;
+        let mut script = args.join(" ");
+        for heredoc in &self.heredocs {
+            script.push('\n');
+            script.push_str(&heredoc.content);
+        }
+        let commands = split_commands(&script)
+            .into_iter()
+            .map(|text| {
+                let words: Vec<&str> = text.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+                json!({"text": text, "words": words})
+            })
+            .collect();
+        Some(Value::Array(commands))
+    }
+}
+
+/// Splits a shell script at the first of `&&`, `||`, `;`, `|` or a newline
+/// at each position, trims each part and drops empty parts.
+fn split_commands(script: &str) -> Vec<&str> {
+    let bytes = script.as_bytes();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        let width = match bytes[index] {
+            b'&' if bytes.get(index + 1) == Some(&b'&') => 2,
+            b'|' if bytes.get(index + 1) == Some(&b'|') => 2,
+            b';' | b'|' | b'\n' => 1,
+            _ => 0,
+        };
+        if width == 0 {
+            index += 1;
+            continue;
+        }
+        parts.push(&script[start..index]);
+        index += width;
+        start = index;
+    }
+    parts.push(&script[start..]);
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect()
 }
 
 fn line_number(index: usize) -> u32 {
@@ -670,6 +730,33 @@ mod tests {
         assert_eq!(
             split_shell_words(r#"A="x y" B='z w' C=a\ b"#, '\\'),
             ["A=x y", "B=z w", "C=a b"]
+        );
+    }
+
+    #[test]
+    fn split_commands_at_operators() {
+        assert_eq!(
+            split_commands("a && b || c; d | e\n\tf & g ||| h;;"),
+            ["a", "b", "c", "d", "e", "f & g", "h"]
+        );
+        assert!(split_commands(" \n ").is_empty());
+    }
+
+    #[test]
+    fn run_commands_include_heredocs() {
+        let documents = parse(
+            "FROM alpine\nRUN set -eux; \\\n\tapk add\tcurl <<EOF\nsudo  ls\nEOF\n",
+            "Dockerfile",
+        )
+        .expect("Dockerfile parses");
+        let run = &documents[0].input["stages"][0]["instructions"][1];
+        assert_eq!(
+            run["commands"],
+            json!([
+                {"text": "set -eux", "words": ["set", "-eux"]},
+                {"text": "apk add\tcurl <<EOF", "words": ["apk", "add", "curl", "<<EOF"]},
+                {"text": "sudo  ls", "words": ["sudo", "ls"]},
+            ])
         );
     }
 

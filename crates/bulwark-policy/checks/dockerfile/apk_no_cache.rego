@@ -15,12 +15,11 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_subcommand(command, "apk", "add")
-	not contains(command, "--no-cache")
-	not cache_mount(inst)
-	result := docker.result(inst, "apk add runs without --no-cache")
+	some command in docker.run_commands
+	"add" in command.programs["apk"]
+	not contains(command.command, "--no-cache")
+	not cache_mount(command.inst)
+	result := docker.result(command.inst, "apk add runs without --no-cache")
 }
 
 cache_mount(inst) if contains(object.get(inst, ["flags", "mount"], ""), "/var/cache/apk")

@@ -15,12 +15,11 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_subcommand(command, "apt-get", "install")
-	not contains(docker.run_script(inst), "/var/lib/apt/lists")
-	not cache_mount(inst)
-	result := docker.result(inst, "RUN installs apt packages but does not remove /var/lib/apt/lists")
+	some command in docker.run_commands
+	"install" in command.programs["apt-get"]
+	not contains(docker.run_script(command.inst), "/var/lib/apt/lists")
+	not cache_mount(command.inst)
+	result := docker.result(command.inst, "RUN installs apt packages but does not remove /var/lib/apt/lists")
 }
 
 cache_mount(inst) if contains(object.get(inst, ["flags", "mount"], ""), "/var/lib/apt")

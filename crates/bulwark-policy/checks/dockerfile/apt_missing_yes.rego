@@ -15,9 +15,8 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_subcommand(command, "apt-get", "install")
-	not regex.match(`(^|\s)(-[a-zA-Z]*y[a-zA-Z]*|--yes|--assume-yes|-qq|-q=2|--quiet=2)(\s|$)`, command)
-	result := docker.result(inst, "apt-get install runs without -y")
+	some command in docker.run_commands
+	"install" in command.programs["apt-get"]
+	not regex.match(`(^|\s)(-[a-zA-Z]*y[a-zA-Z]*|--yes|--assume-yes|-qq|-q=2|--quiet=2)(\s|$)`, command.command)
+	result := docker.result(command.inst, "apt-get install runs without -y")
 }

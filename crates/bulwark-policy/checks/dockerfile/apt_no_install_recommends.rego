@@ -15,9 +15,8 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_subcommand(command, "apt-get", "install")
-	not regex.match(`--no-install-recommends|APT::Install-Recommends=(false|0)`, command)
-	result := docker.result(inst, "apt-get install runs without --no-install-recommends")
+	some command in docker.run_commands
+	"install" in command.programs["apt-get"]
+	not regex.match(`--no-install-recommends|APT::Install-Recommends=(false|0)`, command.command)
+	result := docker.result(command.inst, "apt-get install runs without --no-install-recommends")
 }

@@ -15,10 +15,9 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_subcommand(command, "apt-get", "install")
-	ws := docker.words(command)
+	some command in docker.run_commands
+	"install" in command.programs["apt-get"]
+	ws := command.words
 	some i, w in ws
 	w == "install"
 	some pkg in array.slice(ws, i + 1, count(ws))
@@ -26,5 +25,5 @@ deny contains result if {
 	not contains(pkg, "=")
 	not contains(pkg, "$")
 	not endswith(pkg, ".deb")
-	result := docker.result(inst, sprintf("apt-get installs '%s' without a version pin", [pkg]))
+	result := docker.result(command.inst, sprintf("apt-get installs '%s' without a version pin", [pkg]))
 }

@@ -15,9 +15,8 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
+	some command in docker.run_commands
 	some sub in ["upgrade", "dist-upgrade", "full-upgrade"]
-	docker.runs_subcommand(command, "apt-get", sub)
-	result := docker.result(inst, sprintf("RUN runs apt-get %s", [sub]))
+	sub in command.programs["apt-get"]
+	result := docker.result(command.inst, sprintf("RUN runs apt-get %s", [sub]))
 }

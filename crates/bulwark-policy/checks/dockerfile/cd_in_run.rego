@@ -15,8 +15,8 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	cmds := docker.commands(inst)
-	docker.words(cmds[0])[0] == "cd"
-	result := docker.result(inst, "RUN starts with 'cd'; use WORKDIR instead")
+	some command in docker.run_commands
+	command.index == 0
+	command.words[0] == "cd"
+	result := docker.result(command.inst, "RUN starts with 'cd'; use WORKDIR instead")
 }

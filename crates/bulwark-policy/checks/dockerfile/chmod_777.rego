@@ -15,9 +15,8 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.runs_program(command, "chmod")
-	regex.match(`(^|\s)(-[a-zA-Z]+\s+)*([0-7]?[0-7][0-7][2367]|[ao]?\+[rx]*w|o=[rx]*w)(\s|$)`, command)
-	result := docker.result(inst, "RUN makes files world-writable with chmod")
+	some command in docker.run_commands
+	command.programs.chmod
+	regex.match(`(^|\s)(-[a-zA-Z]+\s+)*([0-7]?[0-7][0-7][2367]|[ao]?\+[rx]*w|o=[rx]*w)(\s|$)`, command.command)
+	result := docker.result(command.inst, "RUN makes files world-writable with chmod")
 }

@@ -17,20 +17,19 @@ import data.lib.docker
 cleaners := {"yum": "clean", "dnf": "clean", "microdnf": "clean", "zypper": "clean"}
 
 deny contains result if {
-	some inst in docker.runs
-	cmds := docker.commands(inst)
-	some manager, clean in cleaners
-	some command in cmds
-	contains(command, manager)
+	some command in docker.run_commands
+	some manager, after in command.programs
+	clean := cleaners[manager]
 	some install in ["install", "in", "update", "up"]
-	docker.runs_subcommand(command, manager, install)
-	not cleaned(cmds, manager, clean, inst)
-	result := docker.result(inst, sprintf("RUN installs with %s but does not run '%s %s'", [manager, manager, clean]))
+	install in after
+	not cleaned(command, manager, clean)
+	result := docker.result(command.inst, sprintf("RUN installs with %s but does not run '%s %s'", [manager, manager, clean]))
 }
 
-cleaned(cmds, manager, clean, _) if {
-	some command in cmds
-	docker.runs_subcommand(command, manager, clean)
+# Whether the RUN instruction of the command also cleans the cache.
+cleaned(command, manager, clean) if {
+	some other in docker.parsed_runs[command.key]
+	clean in other.programs[manager]
 }
 
-cleaned(_, _, _, inst) if regex.match(`rm\s+-[a-z]*r[a-z]*f?\s+/var/cache/(yum|dnf|zypp)`, docker.run_script(inst))
+cleaned(command, _, _) if regex.match(`rm\s+-[a-z]*r[a-z]*f?\s+/var/cache/(yum|dnf|zypp)`, docker.run_script(command.inst))

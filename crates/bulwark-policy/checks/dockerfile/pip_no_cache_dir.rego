@@ -23,12 +23,12 @@ env_disables_cache if {
 
 deny contains result if {
 	not env_disables_cache
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	some pip in ["pip", "pip3"]
-	docker.runs_subcommand(command, pip, "install")
-	not contains(command, "--no-cache-dir")
-	not contains(command, "PIP_NO_CACHE_DIR")
-	not contains(object.get(inst, ["flags", "mount"], ""), "cache/pip")
-	result := docker.result(inst, sprintf("%s install runs without --no-cache-dir", [pip]))
+	some command in docker.run_commands
+	some pip, after in command.programs
+	pip in {"pip", "pip3"}
+	"install" in after
+	not contains(command.command, "--no-cache-dir")
+	not contains(command.command, "PIP_NO_CACHE_DIR")
+	not contains(object.get(command.inst, ["flags", "mount"], ""), "cache/pip")
+	result := docker.result(command.inst, sprintf("%s install runs without --no-cache-dir", [pip]))
 }

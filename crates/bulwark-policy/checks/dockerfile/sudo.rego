@@ -15,8 +15,7 @@ import rego.v1
 import data.lib.docker
 
 deny contains result if {
-	some inst in docker.runs
-	some command in docker.commands(inst)
-	docker.words(command)[0] == "sudo"
-	result := docker.result(inst, "RUN uses sudo")
+	some command in docker.run_commands
+	command.words[0] == "sudo"
+	result := docker.result(command.inst, "RUN uses sudo")
 }

@@ -17,17 +17,16 @@ import data.lib.docker
 managers := {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install", "zypper": "install"}
 
 deny contains result if {
-	some inst in docker.runs
-	cmds := docker.commands(inst)
-	some manager, install in managers
-	some command in cmds
-	contains(command, manager)
-	docker.runs_subcommand(command, manager, "update")
-	not installs(cmds, manager, install)
-	result := docker.result(inst, sprintf("RUN runs '%s update' without installing in the same step", [manager]))
+	some command in docker.run_commands
+	some manager, after in command.programs
+	install := managers[manager]
+	"update" in after
+	not installs(command.key, manager, install)
+	result := docker.result(command.inst, sprintf("RUN runs '%s update' without installing in the same step", [manager]))
 }
 
-installs(cmds, manager, install) if {
-	some command in cmds
-	docker.runs_subcommand(command, manager, install)
+# Whether the RUN instruction at `key` in docker.parsed_runs installs with the manager.
+installs(key, manager, install) if {
+	some command in docker.parsed_runs[key]
+	install in command.programs[manager]
 }

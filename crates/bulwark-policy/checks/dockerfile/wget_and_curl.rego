@@ -14,15 +14,16 @@ import rego.v1
 
 import data.lib.docker
 
-uses(inst, tool) if {
-	some command in docker.commands(inst)
-	docker.runs_program(command, tool)
+# Whether the RUN instruction at `key` in docker.parsed_runs runs the tool.
+uses(key, tool) if {
+	some command in docker.parsed_runs[key]
+	command.programs[tool]
 }
 
 deny contains result if {
-	some stage in input.stages
-	wget := [inst | some inst in stage.instructions; inst.cmd == "run"; uses(inst, "wget")]
-	curl := [inst | some inst in stage.instructions; inst.cmd == "run"; uses(inst, "curl")]
+	some s, stage in input.stages
+	wget := [inst | some i, inst in stage.instructions; inst.cmd == "run"; uses([s, i], "wget")]
+	curl := [inst | some i, inst in stage.instructions; inst.cmd == "run"; uses([s, i], "curl")]
 	count(wget) > 0
 	count(curl) > 0
 	result := docker.result(wget[0], "This stage uses both wget and curl")

@@ -71,5 +71,49 @@ runs_subcommand(command, program, subcommand) if {
 	v == subcommand
 }
 
+# The simple commands of every RUN instruction, split and tokenized once per
+# document instead of once per check. Keyed by [stage index, instruction
+# index]. Each command is {"command": text, "words": words(text),
+# "programs": {program: words after it}}. The programs are the words for
+# which runs_program(text, program) is true, and the words after a program
+# are those for which runs_subcommand(text, program, word) is true.
+parsed_runs[[s, i]] := [parse_command(c) | some c in split_commands(inst)] if {
+	some s, stage in input.stages
+	some i, inst in stage.instructions
+	inst.cmd == "run"
+}
+
+# Every simple command of every RUN instruction as built by parse_command,
+# plus "key" (its key in parsed_runs), "index" (its position in the
+# instruction) and "inst" (the instruction).
+run_commands contains object.union(parsed, {"key": key, "index": j, "inst": inst}) if {
+	some key, parsed_commands in parsed_runs
+	inst := input.stages[key[0]].instructions[key[1]]
+	some j, parsed in parsed_commands
+}
+
+# The simple commands of a RUN instruction with their words, as
+# bulwark-iac splits them in `commands`, or as commands(inst) and words()
+# split them for inputs without that key (such as image configs).
+split_commands(inst) := inst.commands
+
+split_commands(inst) := [{"text": c, "words": words(c)} | some c in commands(inst)] if not inst.commands
+
+parse_command(c) := {"command": c.text, "words": c.words, "programs": programs(c.words)}
+
+# A word runs as a program when every word before it is a prefix word, and
+# the words after a program are counted from its first occurrence. Most
+# commands start with a word that is not a prefix word.
+programs(ws) := {ws[0]: array.slice(ws, 1, count(ws))} if not is_prefix_word(ws[0])
+
+programs(ws) := {w: array.slice(ws, i + 1, count(ws)) |
+	limit := array.concat([k | some k, v in ws; not is_prefix_word(v)], [count(ws)])[0]
+	some i, w in ws
+	i <= limit
+	not w in array.slice(ws, 0, i)
+} if is_prefix_word(ws[0])
+
+programs(ws) := {} if count(ws) == 0
+
 # The result object for an instruction.
 result(inst, msg) := {"msg": msg, "line": inst.line}
