@@ -170,19 +170,9 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "the ADD fetches a URL; misconfig-dockerfile-add-instead-of-copy reports only ADD of local files, which COPY can replace",
     ),
     (
-        "CKV_DOCKER_5",
-        "example_UpdateNotAlone/success/Dockerfile",
-        "one RUN pairs `apk update` with `apk upgrade` and installs nothing; misconfig-dockerfile-update-alone accepts only an install in the same RUN",
-    ),
-    (
         "CKV_K8S_20",
         "example_AllowPrivilegeEscalation/oc-deploymentConfig-FAILED.yml",
         "OpenShift DeploymentConfig is not one of the workload kinds our checks read",
-    ),
-    (
-        "CKV_K8S_20",
-        "example_AllowPrivilegeEscalation/pod-runas1000-malformed-PASSED.yaml",
-        "`containers` is a mapping instead of a list, so our checks read its values as containers and find no allowPrivilegeEscalation: false",
     ),
     (
         "CKV_K8S_21",
@@ -198,6 +188,11 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "CKV_K8S_37",
         "example_DropCapabilities/pod-drop-NET_RAW-capabilities-PASSED.yaml",
         "the container drops only NET_RAW; misconfig-k8s-capabilities-no-drop-all follows the restricted Pod Security Standard, which requires dropping ALL",
+    ),
+    (
+        "CKV_K8S_39",
+        "example_AllowedCapabilitiesSysAdmin/pod-FAILED2.yaml",
+        "the pod's container list is null, so no container adds SYS_ADMIN; Checkov fails the pod because it cannot find the capabilities at all",
     ),
     (
         "CKV_K8S_40",
@@ -228,12 +223,6 @@ const UNPARSABLE: &[(FileKind, &str, &str)] = &[
         FileKind::Kubernetes,
         "example_ImagePullPolicy/kafka-PullPolicyAlways-PASSED.yaml",
         QUOTED_SCALAR_INDENT,
-    ),
-    // TODO: remove once checks/lib/kubernetes.rego skips container lists that are null.
-    (
-        FileKind::Kubernetes,
-        "example_AllowedCapabilitiesSysAdmin/pod-FAILED2.yaml",
-        "the pod sets a container list to null, and the shared container helper of our checks raises an evaluation error on it",
     ),
 ];
 

@@ -22,6 +22,7 @@ deny contains result if {
 	install := managers[manager]
 	"update" in after
 	not installs(command.key, manager, install)
+	not upgrades(command.key, manager)
 	result := docker.result(command.inst, sprintf("RUN runs '%s update' without installing in the same step", [manager]))
 }
 
@@ -29,4 +30,12 @@ deny contains result if {
 installs(key, manager, install) if {
 	some command in docker.parsed_runs[key]
 	install in command.programs[manager]
+}
+
+# Whether the RUN instruction at `key` upgrades with the manager: an upgrade
+# in the same step uses the index that the update fetched.
+upgrades(key, manager) if {
+	some command in docker.parsed_runs[key]
+	some word in command.programs[manager]
+	word in {"upgrade", "dist-upgrade", "full-upgrade"}
 }

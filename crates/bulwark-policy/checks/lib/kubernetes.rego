@@ -22,22 +22,33 @@ pod_metadata_path := array.concat(array.slice(pod_spec_path, 0, count(pod_spec_p
 
 is_workload if pod_spec_path
 
-pod_spec := object.get(input, pod_spec_path, {})
+# Fields that are null or of the wrong type count as absent, so that one
+# malformed field cannot make every check fail with an evaluation error.
+pod_spec := object_or_empty(object.get(input, pod_spec_path, {}))
 
-pod_metadata := object.get(input, pod_metadata_path, {})
+pod_metadata := object_or_empty(object.get(input, pod_metadata_path, {}))
 
-pod_security_context := object.get(pod_spec, "securityContext", {})
+pod_security_context := object_or_empty(object.get(pod_spec, "securityContext", {}))
+
+object_or_empty(value) := value if is_object(value)
+
+object_or_empty(value) := {} if not is_object(value)
+
+array_or_empty(value) := value if is_array(value)
+
+array_or_empty(value) := [] if not is_array(value)
 
 # Every container, init container and ephemeral container as
 # {"container", "path", "field"}.
 containers contains {"container": c, "path": array.concat(pod_spec_path, [field, i]), "field": field} if {
 	some field in ["containers", "initContainers", "ephemeralContainers"]
-	some i, c in object.get(pod_spec, field, [])
+	some i, c in array_or_empty(object.get(pod_spec, field, []))
+	is_object(c)
 }
 
 # Every volume with its path.
 volumes contains {"volume": v, "path": array.concat(pod_spec_path, ["volumes", i])} if {
-	some i, v in object.get(pod_spec, "volumes", [])
+	some i, v in array_or_empty(object.get(pod_spec, "volumes", []))
 }
 
 # A container's security context field, falling back to the pod's.
