@@ -28,7 +28,7 @@ mod terraform;
 mod yaml;
 
 pub use read::{FileContent, ReadError, read_regular_file};
-pub use terraform::LABELS_KEY;
+pub use terraform::{DYNAMIC_KEY, LABELS_KEY};
 
 /// Kind of configuration file, which selects the parser and the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -558,14 +558,24 @@ impl Converter<'_> {
                             .collect();
                         item.insert(LABELS_KEY.to_owned(), Value::Array(labels));
                     }
-                    let entry = map.entry(name).or_insert_with(|| Value::Array(Vec::new()));
-                    if let Value::Array(items) = entry {
-                        items.push(Value::Object(item));
-                    } else {
-                        // An attribute and a block share the name: keep both.
-                        let previous = entry.take();
-                        *entry = Value::Array(vec![previous, Value::Object(item)]);
+                    if name == "dynamic"
+                        && let Some((kind, content)) = dynamic_content(block)
+                    {
+                        // A dynamic block generates blocks of its label's
+                        // type from its `content`, as many as `for_each`
+                        // has items. One instance stands for them all: its
+                        // attributes that use the iterator stay unresolved
+                        // (`${...}`), so checks treat them as unknown.
+                        let index = map.get(&kind).and_then(Value::as_array).map_or(0, Vec::len);
+                        let mut instance_path = path.to_vec();
+                        instance_path.push(key(&kind));
+                        instance_path.push(PathSegment::Index(index));
+                        self.record(instance_path.clone(), block.span());
+                        let mut instance = self.body(&content.body, &instance_path);
+                        instance.insert(DYNAMIC_KEY.to_owned(), Value::Bool(true));
+                        push_block(&mut map, kind, instance);
                     }
+                    push_block(&mut map, name, item);
                 }
             }
         }
@@ -766,7 +776,6 @@ impl Converter<'_> {
         let child = load_module(&child_dir, &child_display, walk, inputs, depth + 1);
         walk.chain.borrow_mut().pop();
         let child = child?;
-
         let mut prefix = path.to_vec();
         prefix.push(key("resources"));
         self.positions.absorb(&prefix, child.positions);
@@ -813,6 +822,33 @@ fn normalize_display(display_dir: &str, source: &str) -> String {
         ".".to_owned()
     } else {
         parts.join("/")
+    }
+}
+
+/// Key set to `true` on a block instance that stands for the blocks a
+/// `dynamic` block generates.
+pub const DYNAMIC_KEY: &str = "__dynamic";
+
+/// Returns the block type a `dynamic` block generates and its `content`
+/// block.
+fn dynamic_content(block: &Block) -> Option<(String, &Block)> {
+    let kind = label(block, 0)?;
+    let content = block.body.iter().find_map(|structure| match structure {
+        Structure::Block(inner) if inner.ident.value().as_str() == "content" => Some(inner),
+        _ => None,
+    })?;
+    Some((kind, content))
+}
+
+/// Appends a block instance to the array under `name`.
+fn push_block(map: &mut Map<String, Value>, name: String, item: Map<String, Value>) {
+    let entry = map.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = entry {
+        items.push(Value::Object(item));
+    } else {
+        // An attribute and a block share the name: keep both.
+        let previous = entry.take();
+        *entry = Value::Array(vec![previous, Value::Object(item)]);
     }
 }
 

@@ -219,3 +219,49 @@ fn vpc_example_follows_root_module() {
     let module = alone.documents[0].input["module"].as_object().unwrap();
     assert!(module.values().all(|m| m.get("resources").is_none()));
 }
+
+#[test]
+fn dynamic_blocks_expand_to_their_type() {
+    let Some(root) = common::realworld() else {
+        return;
+    };
+    let dir = root.join("terraform/terraform-aws-eks/modules/eks-managed-node-group");
+    let parsed = bulwark_iac::parse_terraform_module(&dir, "eks-managed-node-group")
+        .expect("the module parses");
+    let input = &parsed.documents[0].input;
+    let template = &input["resource"]["aws_launch_template"]["this"];
+    let options = template["metadata_options"]
+        .as_array()
+        .expect("the dynamic metadata_options block gives a metadata_options instance");
+    assert_eq!(options.len(), 1, "{options:#?}");
+    assert_eq!(options[0]["__dynamic"], true);
+    // The content's attributes use the iterator, so they stay unresolved.
+    let tokens = options[0]["http_tokens"].as_str().expect("http_tokens");
+    assert!(tokens.contains("${"), "{tokens}");
+    // The dynamic block itself is kept as written.
+    let dynamics = template["dynamic"].as_array().expect("dynamic blocks");
+    assert!(
+        dynamics
+            .iter()
+            .any(|block| block["__labels"][0] == "metadata_options"),
+        "{dynamics:#?}"
+    );
+
+    // The instance is located at the dynamic block.
+    let text = common::read(&dir.join("main.tf"));
+    let path: Vec<bulwark_iac::PathSegment> = vec![
+        "resource".into(),
+        "aws_launch_template".into(),
+        "this".into(),
+        "metadata_options".into(),
+        bulwark_iac::PathSegment::Index(0),
+    ];
+    let (line, _) = parsed.documents[0]
+        .positions
+        .locate(&path)
+        .expect("a position");
+    assert_eq!(
+        line,
+        common::line_of(&text, "dynamic \"metadata_options\"", 1)
+    );
+}
