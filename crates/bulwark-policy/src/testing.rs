@@ -126,6 +126,10 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
                 continue;
             }
         };
+        // `opa test` runs each definition of a repeated test name on its
+        // own; in one module they would be one rule whose value is true
+        // when any body succeeds, which hides a failing definition.
+        let (text, renamed) = split_repeated_tests(&text);
         if let Err(err) = add_module(&mut engine, &name, &text) {
             report.load_errors.push(err);
             continue;
@@ -135,15 +139,19 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
         };
         for rule in test_rule_names(&text) {
             let full = format!("data.{package}.{rule}");
-            if !tests.iter().any(|(n, _)| n == &full) {
-                tests.push((full, name.clone()));
+            let display = match renamed.iter().find(|(internal, _)| *internal == rule) {
+                Some((_, shown)) => format!("data.{package}.{shown}"),
+                None => full.clone(),
+            };
+            if !tests.iter().any(|(n, _, _)| n == &full) {
+                tests.push((full, display, name.clone()));
             }
         }
     }
 
-    for (name, file) in tests {
+    for (rule, name, file) in tests {
         let mut run = engine.clone();
-        let (outcome, message) = match run.eval_rule(name.clone()) {
+        let (outcome, message) = match run.eval_rule(rule) {
             Ok(Value::Bool(true)) => (TestOutcome::Pass, None),
             Ok(_) => (TestOutcome::Fail, None),
             Err(err) => (TestOutcome::Error, Some(format_regorus_error(&file, &err))),
@@ -177,6 +185,48 @@ fn add_module(engine: &mut Engine, name: &str, text: &str) -> Result<(), String>
         return Ok(());
     }
     Err(format_regorus_error(name, &v1_error))
+}
+
+/// Suffix of the internal name given to a repeated test definition.
+const REPEAT_MARK: &str = "__bulwark_repeat_";
+
+/// Renames the second and later definitions of each `test_` rule in `text`
+/// to `NAME__bulwark_repeat_K`, so that each runs as its own rule. Returns
+/// the new text and, for each renamed rule, its internal name and the name
+/// `opa test` shows (`NAME#01` for the second definition).
+fn split_repeated_tests(text: &str) -> (String, Vec<(String, String)>) {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut renamed = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if !line.starts_with("test_") {
+            out.push_str(line);
+            continue;
+        }
+        let name: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let count = match seen.iter_mut().find(|(seen_name, _)| *seen_name == name) {
+            Some((_, count)) => {
+                *count += 1;
+                *count
+            }
+            None => {
+                seen.push((name.clone(), 0));
+                0
+            }
+        };
+        if count == 0 {
+            out.push_str(line);
+            continue;
+        }
+        let internal = format!("{name}{REPEAT_MARK}{count}");
+        renamed.push((internal.clone(), format!("{name}#{count:02}")));
+        out.push_str(&internal);
+        out.push_str(&line[name.len()..]);
+    }
+    (out, renamed)
 }
 
 /// Names of rules defined at the start of a line whose name starts with
@@ -217,4 +267,34 @@ pub(crate) fn collect_rego_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_test_names_run_apart() {
+        let dir = std::env::temp_dir().join(format!("bulwark-repeat-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("repeat_test.rego"),
+            "package repeat\n\ntest_e if {\n\tfalse\n}\n\ntest_e if {\n\t1 == 1\n}\n",
+        )
+        .unwrap();
+        let report = run_tests(std::slice::from_ref(&dir));
+        fs::remove_dir_all(&dir).unwrap();
+        let outcomes: Vec<(&str, TestOutcome)> = report
+            .results
+            .iter()
+            .map(|result| (result.name.as_str(), result.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                ("data.repeat.test_e", TestOutcome::Fail),
+                ("data.repeat.test_e#01", TestOutcome::Pass),
+            ]
+        );
+    }
 }
