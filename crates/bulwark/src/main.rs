@@ -41,8 +41,8 @@ struct Cli {
 enum Command {
     /// List every package in an image or directory as an SBOM.
     Sbom(sbom::SbomArgs),
-    /// Match an image's, directory's or SBOM's packages against the
-    /// vulnerability database.
+    /// Scan images, directories, SBOMs and configuration files for
+    /// vulnerabilities, secrets and misconfigurations.
     #[command(subcommand_required = true)]
     Scan(scan::ScanArgs),
     /// Build, update and inspect the offline vulnerability database.

@@ -307,6 +307,7 @@ fn rule_finding(finding: Misconfiguration, today: Date) -> RuleFinding {
             });
         }
     }
+    let fingerprint = misconfig_fingerprint(&finding);
     RuleFinding {
         kind: RuleKind::Misconfig,
         rule_id: finding.rule_id,
@@ -318,12 +319,34 @@ fn rule_finding(finding: Misconfiguration, today: Date) -> RuleFinding {
         resource: finding.resource,
         message: finding.message,
         snippet: None,
-        fingerprint: None,
+        fingerprint: Some(fingerprint),
         layer: None,
         removed_in_later_layer: false,
         suppressed,
         notes,
     }
+}
+
+/// Returns a hex SHA-256 of the rule id, file, resource and message: stable
+/// when lines above the finding move, so dashboards keep tracking it.
+fn misconfig_fingerprint(finding: &Misconfiguration) -> String {
+    use sha2::Digest;
+
+    let mut hasher = sha2::Sha256::new();
+    for part in [
+        finding.rule_id.as_str(),
+        finding.path.as_str(),
+        finding.resource.as_deref().unwrap_or_default(),
+        finding.message.as_str(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn severity_level(severity: Severity) -> SeverityLevel {

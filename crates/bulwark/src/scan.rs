@@ -50,8 +50,59 @@ struct ConfigScanArgs {
     /// Directory or file to check.
     path: PathBuf,
 
-    #[command(flatten)]
-    options: ScanOptions,
+    /// Output format: table, json or sarif.
+    #[arg(short, long, default_value = "table", env = "BULWARK_FORMAT")]
+    format: String,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE", env = "BULWARK_OUTPUT")]
+    output: Option<PathBuf>,
+
+    /// Exit 1 when a finding is at or above this severity: low, medium,
+    /// high or critical [default: any finding fails].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    fail_on: Option<SeverityLevel>,
+
+    /// Exit 0 even when findings are reported (errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+
+    /// Report only these severities, comma-separated (for example
+    /// high,critical).
+    #[arg(long, value_name = "LEVELS", value_delimiter = ',', value_parser = parse_level)]
+    severity: Vec<SeverityLevel>,
+
+    /// Directory of Rego checks (with `# METADATA` annotations) to run
+    /// next to the built-in checks; repeat for several.
+    #[arg(long, value_name = "DIR")]
+    policy: Vec<PathBuf>,
+
+    /// Policy file with exceptions [default: .bulwark.yaml when present].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigScanArgs {
+    /// Returns the scan options these arguments stand for: the misconfig
+    /// scanner alone, without a database or VEX.
+    fn scan_options(&self) -> ScanOptions {
+        ScanOptions {
+            format: self.format.clone(),
+            output: self.output.clone(),
+            cache_dir: None,
+            fail_on: self.fail_on,
+            exit_zero: self.exit_zero,
+            severity: self.severity.clone(),
+            ignore_unfixed: false,
+            fail_on_kev: false,
+            scanners: Some(vec!["misconfig".to_owned()]),
+            secret_config: None,
+            scan_archives: false,
+            policy: self.policy.clone(),
+            config: self.config.clone(),
+            vex: Vec::new(),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -171,11 +222,15 @@ fn parse_level(text: &str) -> Result<SeverityLevel, String> {
 }
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
+    let config_options;
     let options = match &args.command {
         ScanCommand::Image(a) => &a.options,
         ScanCommand::Fs(a) => &a.options,
         ScanCommand::Sbom(a) => &a.options,
-        ScanCommand::Config(a) => &a.options,
+        ScanCommand::Config(a) => {
+            config_options = a.scan_options();
+            &config_options
+        }
     };
     let scanners = Scanners::resolve(&args.command, options.scanners.as_deref())?;
     let Some(format) = Format::parse(&options.format) else {
@@ -201,11 +256,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
+    let unknown_rule_notes =
+        unknown_exception_rules(&policy.config, secret_scanner.as_ref(), policies.as_ref());
     if let ScanCommand::Config(a) = &args.command {
         let policies = policies
             .as_ref()
             .expect("scan config always runs the misconfig scanner");
-        return scan_config(a, format, options, policies, &policy);
+        return scan_config(a, format, options, policies, &policy, unknown_rule_notes);
     }
 
     let mut collected = match &args.command {
@@ -234,6 +291,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         None => bulwark_match::unmatched_report(inventory),
     };
     report.scanners = scanners.names();
+    report.notes.extend(unknown_rule_notes);
     add_inventory_warnings(&mut report, inventory);
     if let Some(secrets) = collected.secrets {
         add_rule_findings(&mut report, secrets.findings, &secrets.warnings);
@@ -297,7 +355,14 @@ fn scan_config(
     options: &ScanOptions,
     policies: &bulwark_policy::PolicySet,
     policy: &Policy,
+    notes: Vec<Note>,
 ) -> anyhow::Result<u8> {
+    if matches!(format, Format::CycloneDx | Format::OpenVex) {
+        bail!(
+            "scan config reports misconfigurations, which {} documents cannot carry; use table, json or sarif",
+            options.format
+        );
+    }
     if !args.path.exists() {
         bail!("{}: no such file or directory", args.path.display());
     }
@@ -307,6 +372,7 @@ fn scan_config(
         ..bulwark_match::TargetInfo::default()
     });
     report.scanners = vec!["misconfig".to_owned()];
+    report.notes.extend(notes);
     let results = misconfig::scan_path(policies, &args.path, policy.today);
     tracing::info!(
         files = results.files,
@@ -319,6 +385,51 @@ fn scan_config(
     apply_filters(&mut report, options);
     write_report(format, &report, options.output.as_deref())?;
     Ok(exit_code(&report, options))
+}
+
+/// Returns a note for each `rule:` exception whose id none of the rules
+/// that run has, so that a misspelled id does not silently leave findings
+/// unsuppressed. Ids of a scanner that does not run are not checked.
+fn unknown_exception_rules(
+    config: &Config,
+    secret_scanner: Option<&bulwark_secrets::Scanner>,
+    policies: Option<&bulwark_policy::PolicySet>,
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    for exception in &config.exceptions {
+        let bulwark_match::policy::ExceptionTarget::Rule(id) = &exception.target else {
+            continue;
+        };
+        let lower = id.to_ascii_lowercase();
+        let known = if lower.starts_with("secret-") {
+            secret_scanner.is_none_or(|scanner| {
+                scanner
+                    .rule_ids()
+                    .iter()
+                    .any(|rule| rule.eq_ignore_ascii_case(id))
+            })
+        } else if lower.starts_with("misconfig-") {
+            policies.is_none_or(|set| {
+                set.catalogue()
+                    .iter()
+                    .any(|check| check.id.eq_ignore_ascii_case(id))
+            })
+        } else {
+            false
+        };
+        if !known {
+            let message = format!(
+                "{} {}: no rule has the id {id:?}, so it suppresses nothing; `bulwark rules list` lists the ids",
+                config.display_path(),
+                exception.label()
+            );
+            notes.push(Note {
+                code: "exception-unknown-rule".to_owned(),
+                message,
+            });
+        }
+    }
+    notes
 }
 
 /// The scanners a scan runs.

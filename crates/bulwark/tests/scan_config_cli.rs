@@ -249,7 +249,14 @@ fn config_sarif_is_valid() {
     let problems = support::validate_sarif(&log);
     assert!(problems.is_empty(), "{problems:#?}");
     let log: Value = serde_json::from_str(&log).unwrap();
-    assert!(!log["runs"][0]["results"].as_array().unwrap().is_empty());
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        let fingerprint = result["partialFingerprints"]["bulwarkRule/v1"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(fingerprint.len(), 64, "{result:#}");
+    }
 }
 
 const USER_CHECK: &str = r#"# METADATA
@@ -563,4 +570,19 @@ fn config_files_inside_image_are_checked() {
         .expect("the privileged container in the image's manifest");
     let source = std::fs::read_to_string(nfs_deployment()).unwrap();
     assert_eq!(privileged["line"], line_of(&source, "privileged: true"));
+}
+
+#[test]
+fn vex_formats_are_rejected_for_config() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["openvex", "cyclonedx"] {
+        let output = scan_config(dir.path(), &nfs_deployment(), &["-f", format]);
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        assert!(output.stdout.is_empty(), "{format}");
+        assert!(
+            text(&output.stderr).contains("use table, json or sarif"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
 }

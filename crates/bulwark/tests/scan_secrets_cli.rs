@@ -268,7 +268,9 @@ fn rule_exception_suppresses_secret() {
     std::fs::write(
         dir.path().join(".bulwark.yaml"),
         "exceptions:\n  - rule: secret-private-key-pkcs8\n    path: app/kept/*\n    \
-         reason: throwaway test key\n    owner: platform-team\n    expires: 2030-01-31\n",
+         reason: throwaway test key\n    owner: platform-team\n    expires: 2030-01-31\n  \
+         - rule: aws-access-key-id\n    reason: misspelled id\n    owner: platform-team\n    \
+         expires: 2030-01-31\n",
     )
     .unwrap();
     let target = format!("oci:{}", layers_layout().display());
@@ -281,6 +283,21 @@ fn rule_exception_suppresses_secret() {
     assert_eq!(suppressed, expected);
     assert_eq!(report["rule_summary"]["secrets"], 5);
     assert_eq!(report["rule_summary"]["suppressed"], 1);
+    // The id without its `secret-` prefix matches no rule, and the scan
+    // says so.
+    let notes = report["notes"].as_array().expect("notes");
+    let unknown: Vec<&Value> = notes
+        .iter()
+        .filter(|note| note["code"] == "exception-unknown-rule")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{notes:#?}");
+    assert!(
+        unknown[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"aws-access-key-id\""),
+        "{unknown:#?}"
+    );
 }
 
 #[test]

@@ -106,27 +106,42 @@ fn push_rule_findings(out: &mut String, report: &Report) {
             continue;
         }
         let _ = writeln!(out, "\n{heading}:");
-        let mut widths = RULE_HEADERS.map(str::len);
-        for row in &rows {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        push_row(out, &RULE_HEADERS.map(str::to_owned), &widths);
-        for row in &rows {
-            push_row(out, row, &widths);
+        let has_layers = report
+            .rule_findings
+            .iter()
+            .any(|finding| finding.kind == kind && finding.layer.is_some());
+        if has_layers {
+            push_table(out, RULE_HEADERS, &rows);
+        } else {
+            // Directories and configuration files have no layers.
+            let [rule, severity, location, _, detail] = RULE_HEADERS;
+            let rows: Vec<[String; 4]> = rows
+                .into_iter()
+                .map(|[rule, severity, location, _, detail]| [rule, severity, location, detail])
+                .collect();
+            push_table(out, [rule, severity, location, detail], &rows);
         }
     }
-    let mut line = format!(
-        "\nTotal: {} secret{}, {} misconfiguration{} (critical: {}, high: {}, medium: {}, low: {}, unknown: {})",
-        summary.secrets,
-        if summary.secrets == 1 { "" } else { "s" },
-        summary.misconfigurations,
-        if summary.misconfigurations == 1 {
-            ""
+    // Name only the kinds whose scanner ran; reports without the list of
+    // scanners name both.
+    let ran = |name: &str| report.scanners.is_empty() || report.scanners.iter().any(|s| s == name);
+    let plural = |count: usize, noun: &str| {
+        if count == 1 {
+            format!("{count} {noun}")
         } else {
-            "s"
-        },
+            format!("{count} {noun}s")
+        }
+    };
+    let mut kinds = Vec::new();
+    if ran("secret") {
+        kinds.push(plural(summary.secrets, "secret"));
+    }
+    if ran("misconfig") {
+        kinds.push(plural(summary.misconfigurations, "misconfiguration"));
+    }
+    let mut line = format!(
+        "\nTotal: {} (critical: {}, high: {}, medium: {}, low: {}, unknown: {})",
+        kinds.join(", "),
         summary.critical,
         summary.high,
         summary.medium,
@@ -138,6 +153,20 @@ fn push_rule_findings(out: &mut String, report: &Report) {
     }
     out.push_str(&line);
     out.push('\n');
+}
+
+/// Writes a header and rows, each column as wide as its widest cell.
+fn push_table<const N: usize>(out: &mut String, headers: [&str; N], rows: &[[String; N]]) {
+    let mut widths = headers.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    push_row(out, &headers.map(str::to_owned), &widths);
+    for row in rows {
+        push_row(out, row, &widths);
+    }
 }
 
 fn rule_row(finding: &RuleFinding) -> [String; 5] {
