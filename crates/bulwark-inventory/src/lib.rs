@@ -66,13 +66,21 @@ impl<O> ExtraOutputs<O> {
             for (layer, output) in history {
                 let (a, b) = split(output);
                 if let Some(a) = a {
-                    first.outputs.entry(path.clone()).or_default().push((layer, a));
+                    first
+                        .outputs
+                        .entry(path.clone())
+                        .or_default()
+                        .push((layer, a));
                     if let Some(last) = final_layer {
                         first.final_layers.insert(path.clone(), last);
                     }
                 }
                 if let Some(b) = b {
-                    second.outputs.entry(path.clone()).or_default().push((layer, b));
+                    second
+                        .outputs
+                        .entry(path.clone())
+                        .or_default()
+                        .push((layer, b));
                     if let Some(last) = final_layer {
                         second.final_layers.insert(path.clone(), last);
                     }
