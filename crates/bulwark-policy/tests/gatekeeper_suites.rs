@@ -228,11 +228,18 @@ const EXEMPT_IMAGE: &str = "the constraint exempts the object's image; our check
 
 /// Compared cases where our checks disagree with gatekeeper: (constraint,
 /// object, reason).
-const DIFFERENCES: &[(&str, &str, &str)] = &[(
-    "seccomp/samples/psp-seccomp/constraint.yaml",
-    "seccomp/samples/psp-seccomp/example_disallowed_localhost.yaml",
-    "the constraint allows only the Localhost profile profile.json; misconfig-k8s-seccomp-not-set accepts any Localhost profile",
-)];
+const DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        "seccomp/samples/psp-seccomp/constraint.yaml",
+        "seccomp/samples/psp-seccomp/example_disallowed_localhost.yaml",
+        "the constraint allows only the Localhost profile profile.json; misconfig-k8s-seccomp-not-set accepts any Localhost profile",
+    ),
+    (
+        "apparmor/samples/psp-apparmor/constraint.yaml",
+        "apparmor/samples/psp-apparmor/example_allowed_override.yaml",
+        "the pod-level AppArmor profile is Unconfined and the only container overrides it; gatekeeper checks the effective profile of each container, while the Pod Security admission (and bulwark policy pss) also rejects the pod-level value",
+    ),
+];
 
 struct Suite {
     /// Directory of the suite, relative to library/pod-security-policy.

@@ -39,3 +39,14 @@ deny contains result if {
 allowed_annotation(value) if value == "runtime/default"
 
 allowed_annotation(value) if startswith(value, "localhost/")
+
+# A forbidden pod-level value is reported even when every container sets
+# its own, as the Pod Security admission rejects such a pod. When a
+# container inherits it, the rule above reports that container instead.
+deny contains result if {
+	k8s.pod_security_context.appArmorProfile.type == "Unconfined"
+	every entry in k8s.containers {
+		k8s.has_field(object.get(entry.container, "securityContext", {}), "appArmorProfile")
+	}
+	result := k8s.result(array.concat(k8s.pod_spec_path, ["securityContext", "appArmorProfile", "type"]), sprintf("%s runs the pod without AppArmor confinement, and no container inherits it", [k8s.name]))
+}

@@ -23,3 +23,14 @@ deny contains result if {
 	k8s.effective(c, "seccompProfile").type == "Unconfined"
 	result := k8s.result(entry.path, sprintf("%s uses the Unconfined seccomp profile", [k8s.container_label(entry)]))
 }
+
+# A forbidden pod-level value is reported even when every container sets
+# its own, as the Pod Security admission rejects such a pod. When a
+# container inherits it, the rule above reports that container instead.
+deny contains result if {
+	k8s.pod_security_context.seccompProfile.type == "Unconfined"
+	every entry in k8s.containers {
+		k8s.has_field(object.get(entry.container, "securityContext", {}), "seccompProfile")
+	}
+	result := k8s.result(array.concat(k8s.pod_spec_path, ["securityContext", "seccompProfile", "type"]), sprintf("%s sets the Unconfined seccomp profile for the pod, and no container inherits it", [k8s.name]))
+}
