@@ -379,6 +379,17 @@ fn scan_config(
         findings = results.findings.len(),
         "checked configuration files"
     );
+    if results.files == 0 && results.errors.is_empty() {
+        // An empty result must not read as a clean one: say that nothing
+        // was checked (Helm chart templates, for one, are skipped).
+        report.notes.push(Note {
+            code: "no-config-files".to_owned(),
+            message: format!(
+                "{}: no Dockerfile, Kubernetes, Compose, Terraform or CloudFormation file found (Helm templates are skipped; render them with `helm template` first)",
+                args.path.display()
+            ),
+        });
+    }
     report.errors.extend(results.errors);
     add_rule_findings(&mut report, results.findings, &[]);
     bulwark_match::policy::apply_policy(&mut report, &policy.config, &policy.vex, policy.today);

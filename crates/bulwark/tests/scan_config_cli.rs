@@ -586,3 +586,19 @@ fn vex_formats_are_rejected_for_config() {
         );
     }
 }
+
+#[test]
+fn helm_chart_alone_gets_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = realworld().join("k8s-manifests/microservices-demo/helm-chart");
+    assert!(chart.is_dir(), "{} is missing", chart.display());
+    let output = scan_config(dir.path(), &chart, &["-f", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report = json_of(&output);
+    let notes = report["notes"].as_array().expect("a note");
+    assert!(
+        notes.iter().any(|note| note["code"] == "no-config-files"),
+        "{notes:#?}"
+    );
+    assert!(text(&output.stderr).contains("helm template"));
+}
