@@ -6,7 +6,8 @@
 //! bombs. Oversized and invalid UTF-8 files, unterminated heredocs and
 //! hostile zip archives follow.
 //!
-//! A scan that hangs is killed after [`HANG_GUARD`] and fails its test.
+//! The tests set no time limit: a scan that hangs keeps its test from
+//! finishing, and the test runner names it as running for a long time.
 
 #[path = "../../bulwark-match/tests/support/mod.rs"]
 mod support;
@@ -16,12 +17,6 @@ use std::io::Write;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// Time after which a scan counts as hung. It only guards against hangs
-/// and is far above the run time of any scan here.
-const HANG_GUARD: Duration = Duration::from_secs(120);
 
 fn realworld() -> PathBuf {
     let dir = support::repo_root().join("../shared/corpus/config/realworld");
@@ -67,7 +62,7 @@ struct Run {
 }
 
 /// Runs bulwark in `work` with its output in files, so that a full pipe
-/// cannot stall it, and kills it if it runs longer than [`HANG_GUARD`].
+/// cannot stall it.
 fn bulwark(work: &Path, args: &[&str]) -> Run {
     let stdout_path = work.join("bulwark.stdout");
     let stderr_path = work.join("bulwark.stderr");
@@ -83,21 +78,7 @@ fn bulwark(work: &Path, args: &[&str]) -> Run {
         .stderr(fs::File::create(&stderr_path).expect("stderr file"))
         .spawn()
         .expect("bulwark starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for bulwark") {
-            break status;
-        }
-        if started.elapsed() > HANG_GUARD {
-            child.kill().ok();
-            child.wait().ok();
-            panic!(
-                "bulwark {args:?} did not finish within {HANG_GUARD:?}; stderr so far:\n{}",
-                fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
+    let status = child.wait().expect("wait for bulwark");
     Run {
         code: status.code(),
         stdout: fs::read_to_string(&stdout_path).unwrap_or_default(),
