@@ -89,6 +89,13 @@ impl PolicySet {
             // Try the module on a copy first: a parse error or a failure to
             // prepare (an unknown function, a recursive rule) must not take
             // the built-in checks down with it.
+            if let Some((function, line)) = crate::recursion::find_self_call(&module.text) {
+                load_errors.push(format!(
+                    "{}:{line}: function {function} calls itself; Rego does not allow recursion",
+                    module.name
+                ));
+                continue;
+            }
             let mut trial = engine.clone();
             if let Err(err) = trial.add_policy(module.name.clone(), module.text.clone()) {
                 load_errors.push(format_regorus_error(&module.name, &err));

@@ -10,6 +10,7 @@
 mod engine;
 mod image_config;
 mod metadata;
+mod recursion;
 mod testing;
 
 use std::fmt;

@@ -130,6 +130,12 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
         // own; in one module they would be one rule whose value is true
         // when any body succeeds, which hides a failing definition.
         let (text, renamed) = split_repeated_tests(&text);
+        if let Some((function, line)) = crate::recursion::find_self_call(&text) {
+            report.load_errors.push(format!(
+                "{name}:{line}: function {function} calls itself; Rego does not allow recursion"
+            ));
+            continue;
+        }
         if let Err(err) = add_module(&mut engine, &name, &text) {
             report.load_errors.push(err);
             continue;

@@ -602,3 +602,36 @@ fn helm_chart_alone_gets_a_note() {
     );
     assert!(text(&output.stderr).contains("helm template"));
 }
+
+#[test]
+fn recursive_user_function_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    // The team-label check with a helper that calls itself without end:
+    // regorus would overflow the stack and abort the process.
+    let recursive = USER_CHECK.replace(
+        "import rego.v1\n",
+        "import rego.v1\n\ndepth(n) := depth(n + 1)\n",
+    );
+    std::fs::write(policies.join("team_label.rego"), &recursive).unwrap();
+    let output = scan_config(dir.path(), &nfs_deployment(), &["--policy", "policies"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("function depth calls itself"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    std::fs::write(
+        policies.join("team_label_test.rego"),
+        "package custom.team_label\n\nimport rego.v1\n\ntest_depth if {\n\tdepth(1) == 2\n}\n",
+    )
+    .unwrap();
+    let output = bulwark(dir.path())
+        .args(["policy", "test", "policies"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains("function depth calls itself"));
+}
