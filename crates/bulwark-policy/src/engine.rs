@@ -91,7 +91,7 @@ impl PolicySet {
             // the built-in checks down with it.
             if let Some((function, line)) = crate::recursion::find_self_call(&module.text) {
                 load_errors.push(format!(
-                    "{}:{line}: function {function} calls itself; Rego does not allow recursion",
+                    "{}:{line}: function {function} calls itself, directly or through other functions; Rego does not allow recursion",
                     module.name
                 ));
                 continue;
@@ -256,7 +256,7 @@ impl PolicySet {
         };
         engine.set_input(regorus::Value::from(input.clone()));
         if let Some(rule) = self.batch_rules.get(kind)
-            && let Ok(batch) = engine.eval_rule(rule.clone())
+            && let Ok(batch) = eval_rule_guarded(engine, rule.clone())
         {
             for &index in indices {
                 let value = &batch[&regorus::Value::from(index.to_string())];
@@ -268,7 +268,7 @@ impl PolicySet {
         // the checks one by one so the error is attributed to its check.
         for &index in indices {
             let check = &self.checks[index];
-            let value = match engine.eval_rule(format!("data.{}.deny", check.package)) {
+            let value = match eval_rule_guarded(engine, format!("data.{}.deny", check.package)) {
                 Ok(value) => value,
                 Err(err) => {
                     result.errors.push(format!(
@@ -500,4 +500,53 @@ pub(crate) fn format_regorus_error(file: &str, err: &impl std::fmt::Display) -> 
             format!("{file}: {one_line}")
         }
     }
+}
+
+/// Evaluates a rule, turning a panic inside regorus into an error. Some
+/// built-ins of regorus 0.14 panic on unusual arguments (`object.subset`
+/// of an array and an empty array panics), and one such call in a user
+/// policy must not take the scan down.
+pub(crate) fn eval_rule_guarded(
+    engine: &mut Engine,
+    rule: String,
+) -> Result<regorus::Value, String> {
+    let rule_name = rule.clone();
+    install_quiet_panic_hook();
+    GUARDED.with(|guarded| guarded.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.eval_rule(rule)));
+    GUARDED.with(|guarded| guarded.set(false));
+    match outcome {
+        Ok(result) => result.map_err(|err| err.to_string()),
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".to_owned());
+            Err(format!(
+                "the Rego interpreter failed while evaluating {rule_name}: {reason}"
+            ))
+        }
+    }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`eval_rule_guarded`], whose panics are
+    /// reported as errors and so must not also be printed.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Wraps the panic hook once so that panics caught by
+/// [`eval_rule_guarded`] print nothing; every other panic reaches the
+/// previous hook unchanged.
+fn install_quiet_panic_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }

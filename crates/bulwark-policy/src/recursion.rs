@@ -4,11 +4,64 @@
 //! and a function that keeps calling itself overflows the stack, which
 //! aborts the process. User modules are checked before they are loaded.
 
-/// Returns the name and 1-based line of the first function in `text` whose
-/// body calls the function itself. Only direct recursion within one module
-/// is found.
+/// Returns the name and 1-based line of the first function in `text` that
+/// can call itself: directly, or through other functions of the same
+/// module. Calls into other modules are not followed.
 pub(crate) fn find_self_call(text: &str) -> Option<(String, u32)> {
+    let definitions = function_definitions(text);
+    let names: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
+    // Calls of each definition to functions defined in this module, with
+    // the line of the call.
+    let edges: Vec<Vec<(usize, u32)>> = definitions
+        .iter()
+        .map(|definition| {
+            let mut calls_here = Vec::new();
+            for (line, code) in &definition.body {
+                for (target, name) in names.iter().enumerate() {
+                    if calls(code, name) {
+                        calls_here.push((target, *line));
+                    }
+                }
+            }
+            calls_here
+        })
+        .collect();
+    for (start, definition) in definitions.iter().enumerate() {
+        // Depth-first search from each definition for a path back to a
+        // definition of the same name.
+        let mut stack: Vec<usize> = vec![start];
+        let mut visited = vec![false; definitions.len()];
+        while let Some(current) = stack.pop() {
+            for &(target, line) in &edges[current] {
+                if definitions[target].name == definition.name {
+                    let line = if current == start {
+                        line
+                    } else {
+                        definition.line
+                    };
+                    return Some((definition.name.clone(), line));
+                }
+                if !visited[target] {
+                    visited[target] = true;
+                    stack.push(target);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// One definition of a function: its name, head line and the code of its
+/// lines, comments and strings removed.
+struct Definition {
+    name: String,
+    line: u32,
+    body: Vec<(u32, String)>,
+}
+
+fn function_definitions(text: &str) -> Vec<Definition> {
     let lines: Vec<&str> = text.lines().collect();
+    let mut definitions = Vec::new();
     let mut index = 0;
     while index < lines.len() {
         let Some(name) = function_head(lines[index]) else {
@@ -24,15 +77,19 @@ pub(crate) fn find_self_call(text: &str) -> Option<(String, u32)> {
         }
         let head_rest = &lines[start][name.len()..];
         let head_rest = head_rest.split_once(')').map_or("", |(_, rest)| rest);
-        let body = std::iter::once(head_rest).chain(lines[start + 1..end].iter().copied());
-        for (offset, line) in body.enumerate() {
-            if calls(&code_of(line), &name) {
-                return Some((name, (start + offset + 1) as u32));
-            }
-        }
+        let body = std::iter::once(head_rest)
+            .chain(lines[start + 1..end].iter().copied())
+            .enumerate()
+            .map(|(offset, line)| ((start + offset + 1) as u32, code_of(line)))
+            .collect();
+        definitions.push(Definition {
+            name,
+            line: (start + 1) as u32,
+            body,
+        });
         index = end;
     }
-    None
+    definitions
 }
 
 /// Returns the function name of a line such as `f(x) := ...` or
@@ -122,6 +179,12 @@ mod tests {
     fn finds_recursion_in_body() {
         let text = "package rec\n\ndepth(x) := d if {\n\t# depth(x) in a comment is fine\n\td := depth(x.child) + 1\n}\n";
         assert_eq!(find_self_call(text), Some(("depth".to_owned(), 5)));
+    }
+
+    #[test]
+    fn finds_mutual_recursion() {
+        let text = "package rec\n\neven(n) := odd(n - 1)\n\nodd(n) := even(n - 1)\n";
+        assert_eq!(find_self_call(text), Some(("even".to_owned(), 3)));
     }
 
     #[test]

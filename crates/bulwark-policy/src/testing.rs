@@ -132,7 +132,7 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
         let (text, renamed) = split_repeated_tests(&text);
         if let Some((function, line)) = crate::recursion::find_self_call(&text) {
             report.load_errors.push(format!(
-                "{name}:{line}: function {function} calls itself; Rego does not allow recursion"
+                "{name}:{line}: function {function} calls itself, directly or through other functions; Rego does not allow recursion"
             ));
             continue;
         }
@@ -157,7 +157,7 @@ pub fn run_tests(dirs: &[PathBuf]) -> TestReport {
 
     for (rule, name, file) in tests {
         let mut run = engine.clone();
-        let (outcome, message) = match run.eval_rule(rule) {
+        let (outcome, message) = match crate::engine::eval_rule_guarded(&mut run, rule) {
             Ok(Value::Bool(true)) => (TestOutcome::Pass, None),
             Ok(_) => (TestOutcome::Fail, None),
             Err(err) => (TestOutcome::Error, Some(format_regorus_error(&file, &err))),

@@ -635,3 +635,24 @@ fn recursive_user_function_is_rejected() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
     assert!(text(&output.stdout).contains("function depth calls itself"));
 }
+
+#[test]
+fn interpreter_panic_is_a_test_error() {
+    // trivy-checks' own library tests call object.subset with an empty
+    // array, on which regorus 0.14 panics; each such test must end as an
+    // ERROR line, not abort the run.
+    let dir = tempfile::tempdir().unwrap();
+    let suite = support::repo_root().join("../shared/corpus/config/trivy-checks/lib/cloud");
+    let output = bulwark(dir.path())
+        .args(["policy", "test"])
+        .arg(&suite)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(": ERROR (") && stdout.contains("the Rego interpreter failed"),
+        "{stdout}"
+    );
+    assert!(!text(&output.stderr).contains("panicked"));
+}
