@@ -1,7 +1,7 @@
 //! Matching findings against the exceptions of the project configuration.
 
+use super::Date;
 use super::config::{Config, Exception, ExceptionTarget};
-use super::{Date, add_note};
 use crate::finding::{Finding, Note, Suppression, TargetInfo};
 use crate::purl;
 use crate::rule_finding::RuleFinding;
@@ -34,35 +34,25 @@ pub(super) fn apply(
         .iter()
         .filter(|exception| matches(exception, finding, target))
         .collect();
-    if let Some(exception) = matching.iter().find(|e| !is_expired(e, now)) {
-        finding.suppressed = Some(exception_suppression(config, exception));
-        return Outcome::Suppressed;
+    let outcome = decide(
+        &matching,
+        config,
+        now,
+        &mut finding.suppressed,
+        &mut finding.notes,
+    );
+    if outcome == Outcome::Expired {
+        for exception in matching {
+            tracing::debug!(
+                finding = %finding.id,
+                package = %finding.package.name,
+                exception = %exception.label(),
+                expires = %exception.expires,
+                "exception expired; the finding counts again"
+            );
+        }
     }
-    if matching.is_empty() {
-        return Outcome::NoMatch;
-    }
-    for exception in matching {
-        tracing::debug!(
-            finding = %finding.id,
-            package = %finding.package.name,
-            exception = %exception.label(),
-            expires = %exception.expires,
-            "exception expired; the finding counts again"
-        );
-        add_note(
-            finding,
-            NOTE_EXPIRED,
-            format!(
-                "exception {} in {} (owner {}, reason {:?}) expired after {}; the finding counts again",
-                exception.label(),
-                config.display_path(),
-                exception.owner,
-                exception.reason,
-                exception.expires
-            ),
-        );
-    }
-    Outcome::Expired
+    outcome
 }
 
 /// Suppresses a secret or misconfiguration finding with the first exception
@@ -81,15 +71,34 @@ pub(super) fn apply_to_rule_finding(
         .iter()
         .filter(|exception| matches_rule_finding(exception, finding, target))
         .collect();
+    decide(
+        &matching,
+        config,
+        now,
+        &mut finding.suppressed,
+        &mut finding.notes,
+    )
+}
+
+/// Applies the exceptions that match a finding, in file order: the first
+/// one in force suppresses it. When only expired ones match, the finding
+/// stays active and gets a note for each of them.
+fn decide(
+    matching: &[&Exception],
+    config: &Config,
+    now: Date,
+    suppressed: &mut Option<Suppression>,
+    notes: &mut Vec<Note>,
+) -> Outcome {
     if let Some(exception) = matching.iter().find(|e| !is_expired(e, now)) {
-        finding.suppressed = Some(exception_suppression(config, exception));
+        *suppressed = Some(exception_suppression(config, exception));
         return Outcome::Suppressed;
     }
     if matching.is_empty() {
         return Outcome::NoMatch;
     }
     for exception in matching {
-        finding.notes.push(Note {
+        notes.push(Note {
             code: NOTE_EXPIRED.to_owned(),
             message: format!(
                 "exception {} in {} (owner {}, reason {:?}) expired after {}; the finding counts again",
